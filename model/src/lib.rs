@@ -7,6 +7,7 @@
 //!   [`Model::to_json`]) and validated on load ([`Model::validate`]), naming the field that is
 //!   wrong;
 //! - [`packed`]: the packed upper-triangle layout used for precision Cholesky factors;
+//! - [`device`]: the flat arrays every emitted scorer stores, in f32 or f64;
 //! - [`scoring`]: the derived scoring constants (one folded constant per component) and a
 //!   reference `f64` scorer that defines what every emitted scorer must compute.
 //!
@@ -25,6 +26,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod device;
 mod error;
 mod format;
 pub mod packed;

@@ -1,1 +1,47 @@
-fn main() {}
+//! The `gmmc` command: a thin layer over the `gmmc` library.
+
+mod commands;
+mod failure;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// gmmc compiles Gaussian-mixture anomaly detectors: it fits a Gaussian mixture to feature
+/// vectors (as scikit-learn's GaussianMixture does), sets an anomaly threshold, and emits the
+/// model as code for microcontrollers.
+///
+/// A typical session: `gmmc train features.csv -k 4 -o model.json`, then
+/// `gmmc score model.json new.csv`, then `gmmc inspect model.json`.
+#[derive(Parser)]
+#[command(name = "gmmc", version, about, long_about, max_term_width = 100)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    Train(commands::train::Args),
+    Score(commands::score::Args),
+    Inspect(commands::inspect::Args),
+    #[command(subcommand)]
+    Import(commands::import::Source),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Train(args) => commands::train::run(args),
+        Command::Score(args) => commands::score::run(args),
+        Command::Inspect(args) => commands::inspect::run(args),
+        Command::Import(source) => commands::import::run(source),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            eprintln!("error: {failure}");
+            ExitCode::FAILURE
+        }
+    }
+}

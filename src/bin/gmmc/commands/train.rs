@@ -1,0 +1,197 @@
+//! `gmmc train DATA`
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use gmmc::calibrate::DEFAULT_QUANTILE;
+use gmmc::data::{self, LoadOptions, Selection};
+use gmmc::em::Samples;
+use gmmc::init::InitMethod;
+use gmmc::mixture::Mixture;
+use gmmc::model::{CovarianceType, ScoreKind};
+use gmmc::train::{self, FitOptions, ModelOptions, Progress, Start};
+
+use crate::failure::{Failure, load_model, write_output};
+
+/// Fit a Gaussian mixture to the rows of DATA and write it as a model file with a calibrated
+/// anomaly score and threshold.
+///
+/// Fitting follows scikit-learn's GaussianMixture: EM from a k-means initialisation, stopping
+/// when the mean log-likelihood changes by less than --tol. The score is calibrated on the
+/// training rows: with the default `normalized` score, a typical training row scores 0 and the
+/// --threshold-quantile (0.99) of training rows scores 1.0, the threshold.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Training data: CSV with a header row, NumPy .npy 2-D float array, or `-` for CSV on
+    /// stdin. Every column but the label column is a feature.
+    data: String,
+    /// Where to write the model.
+    #[arg(short, long, value_name = "MODEL.json", default_value = "model.json")]
+    output: PathBuf,
+    /// Number of mixture components K.
+    #[arg(short = 'k', long = "components", value_name = "N")]
+    components: Option<usize>,
+    /// Covariance type: full, tied, diag or spherical.
+    #[arg(long, value_name = "TYPE")]
+    covariance: Option<CovarianceType>,
+    /// Feature columns to train on, comma-separated names or 0-based indices (counting
+    /// feature columns only); default: every feature column.
+    #[arg(long, value_name = "NAMES|INDICES")]
+    axes: Option<String>,
+    /// A column of DATA that holds labels, not features.
+    #[arg(long, value_name = "NAME")]
+    label_column: Option<String>,
+    /// Initialisation: kmeans, k-means++, random or random-from-data.
+    #[arg(long, value_name = "METHOD", default_value = "kmeans", conflicts_with = "init_model")]
+    init: InitMethod,
+    /// Start EM from exactly this model's weights, means and precisions (a warm start); K,
+    /// the covariance type and the features default to the model's.
+    #[arg(long, value_name = "MODEL.json")]
+    init_model: Option<PathBuf>,
+    /// Initialisations to try; the one with the best final lower bound is kept.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    n_init: usize,
+    /// Most EM iterations per initialisation.
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    max_iter: usize,
+    /// Convergence threshold on the change of the mean log-likelihood.
+    #[arg(long, value_name = "F", default_value_t = 1e-3)]
+    tol: f64,
+    /// Added to the diagonal of every covariance, keeping it positive definite.
+    #[arg(long, value_name = "F", default_value_t = 1e-6)]
+    reg_covar: f64,
+    /// Random seed; the same data, options and seed give a bit-identical model file.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    seed: u64,
+    /// Anomaly score: normalized (0 typical, 1 at the threshold quantile), nll (negative
+    /// log-likelihood) or edge-impulse (|z-score| of the log-likelihood, as Edge Impulse).
+    #[arg(long = "score", value_name = "KIND", default_value = "normalized")]
+    score_kind: ScoreKind,
+    /// Fraction of training rows that should score below the threshold.
+    #[arg(long, value_name = "Q", default_value_t = DEFAULT_QUANTILE)]
+    threshold_quantile: f64,
+    /// Also write a JSON training report (iterations, lower bounds, BIC, timing) here.
+    #[arg(long, value_name = "REPORT.json")]
+    report: Option<PathBuf>,
+    /// Print nothing but errors and warnings.
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+pub fn run(args: Args) -> Result<(), Failure> {
+    let init_model = args.init_model.as_deref().map(load_model).transpose()?;
+    let selection = match (&args.axes, &init_model) {
+        (Some(axes), _) => Selection::Axes(axes.clone()),
+        (None, Some(m)) => Selection::Model {
+            names: m.feature_names.clone(),
+            axes: m.axes.clone(),
+            n_inputs: m.n_inputs,
+        },
+        (None, None) => Selection::All,
+    };
+    let table = data::load(
+        &args.data,
+        &LoadOptions {
+            label_column: args.label_column.clone(),
+            selection,
+        },
+    )?;
+    table.check_finite()?;
+    let d = table.n_columns();
+    let x = Samples::new(&table.values, d)
+        .ok_or_else(|| Failure::new(format!("{}: no feature columns to train on", table.source)))?;
+
+    let (k, covariance, start) = match &init_model {
+        Some(m) => (
+            args.components.unwrap_or(m.n_components),
+            args.covariance.unwrap_or(m.covariance_type),
+            Start::Mixture(Mixture::from_model(m)),
+        ),
+        None => (
+            args.components.unwrap_or(1),
+            args.covariance.unwrap_or(CovarianceType::Full),
+            Start::Method(args.init),
+        ),
+    };
+    let fit_options = FitOptions {
+        covariance_type: covariance,
+        n_components: k,
+        start,
+        n_init: args.n_init,
+        max_iter: args.max_iter,
+        tol: args.tol,
+        reg_covar: args.reg_covar,
+        seed: args.seed,
+    };
+    let model_options = ModelOptions {
+        feature_names: table.columns.clone(),
+        axes: table.axes.clone(),
+        n_inputs: table.input_columns.len(),
+        data_name: data_name(&args.data),
+        score_kind: args.score_kind,
+        threshold_quantile: args.threshold_quantile,
+    };
+    let show_progress = !args.quiet && std::io::stderr().is_terminal();
+    let mut progress = |event: Progress| {
+        if !show_progress {
+            return;
+        }
+        match event {
+            Progress::Init { init, n_init } if n_init > 1 => eprintln!("initialisation {}/{n_init}", init + 1),
+            Progress::Init { .. } => {}
+            Progress::Iteration { iteration, lower_bound } => {
+                eprint!("\r  EM iteration {iteration:>4}: mean log-likelihood {lower_bound:.6}   ");
+            }
+        }
+    };
+    let trained = train::train(x, &fit_options, &model_options, &mut progress);
+    if show_progress {
+        eprintln!();
+    }
+    let trained = trained.map_err(|e| Failure::new(format!("{}: {e}", table.source)))?;
+    let model = &trained.model;
+    let report = &trained.report;
+    if !report.converged && args.max_iter > 0 {
+        eprintln!(
+            "warning: EM did not converge in {} iterations (the lower bound still changed by more \
+             than --tol {}); raise --max-iter, or --tol",
+            report.n_iter, args.tol
+        );
+    }
+    write_output(&args.output, model.to_json().as_bytes())?;
+    if let Some(path) = &args.report {
+        let text = serde_json::to_string_pretty(report).map_err(|e| Failure::new(e.to_string()))? + "\n";
+        write_output(path, text.as_bytes())?;
+    }
+    if !args.quiet {
+        println!(
+            "trained a {k}-component {covariance} Gaussian mixture on {} rows × {d} features of {}",
+            report.n_samples, table.source
+        );
+        println!(
+            "  EM: {} iteration(s), {}, mean log-likelihood {:.6}, BIC {:.1} ({:.2} s)",
+            report.n_iter,
+            if report.converged { "converged" } else { "NOT converged" },
+            report.mean_log_likelihood,
+            report.bic,
+            report.fit_seconds
+        );
+        println!(
+            "  score: {}, anomaly when score > {} ({} of training rows at or below)",
+            model.score.kind, model.score.threshold, args.threshold_quantile
+        );
+        println!("wrote {}", args.output.display());
+        if let Some(path) = &args.report {
+            println!("wrote {}", path.display());
+        }
+    }
+    Ok(())
+}
+
+/// The data file's name as recorded in the model (no folders: the model may travel).
+fn data_name(data: &str) -> Option<String> {
+    if data == "-" {
+        return Some("<stdin>".into());
+    }
+    Path::new(data).file_name().map(|n| n.to_string_lossy().into_owned())
+}

@@ -1,0 +1,497 @@
+//! Expectation–maximisation with scikit-learn's semantics, one pass over the data per iteration.
+//!
+//! Iteration t takes the parameters θₜ through the data once: the E-step computes each row's
+//! responsibilities under θₜ and, in the same pass, adds the row to the sufficient statistics
+//! of the next M-step (Σr, Σr·(x − cₖ), Σr·(x − cₖ)(x − cₖ)ᵀ). The statistics are centred on
+//! cₖ = the component's current mean, so covariances are accumulated centred for every
+//! covariance type: data far from the origin loses no precision (scikit-learn subtracts
+//! uncentred moments for tied, diag and spherical, and fails on such data).
+//!
+//! The mean log-likelihood of the pass is scikit-learn's lower bound for iteration t; the
+//! M-step then gives θₜ₊₁, and EM stops when the lower bound changes by less than `tol`.
+
+use gmmc_model::{CovarianceType, packed};
+
+use crate::blocks;
+use crate::covariance::{self, NotPositiveDefinite};
+use crate::mixture::Mixture;
+
+/// scikit-learn adds `10·ε` to every component's responsibility sum, so that a component
+/// without samples divides by a tiny number instead of zero.
+const NK_EPSILON: f64 = 10.0 * f64::EPSILON;
+
+/// A data set as the trainer sees it: N rows of D finite f64 values, row-major.
+#[derive(Clone, Copy, Debug)]
+pub struct Samples<'a> {
+    values: &'a [f64],
+    n: usize,
+    d: usize,
+}
+
+impl<'a> Samples<'a> {
+    /// Views `values` as rows of `d` values; `None` if the length is not a multiple of `d` or
+    /// `d` is zero.
+    pub fn new(values: &'a [f64], d: usize) -> Option<Samples<'a>> {
+        if d == 0 || values.len() % d != 0 {
+            return None;
+        }
+        Some(Samples {
+            values,
+            n: values.len() / d,
+            d,
+        })
+    }
+
+    /// N.
+    pub fn n_rows(&self) -> usize {
+        self.n
+    }
+
+    /// D.
+    pub fn n_features(&self) -> usize {
+        self.d
+    }
+
+    /// Row `i`.
+    pub fn row(&self, i: usize) -> &'a [f64] {
+        &self.values[i * self.d..(i + 1) * self.d]
+    }
+
+    /// All values, row-major.
+    pub fn values(&self) -> &'a [f64] {
+        self.values
+    }
+}
+
+/// Why EM stopped without a model.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum EmError {
+    /// A component's covariance estimate is not positive definite (scikit-learn: "ill-defined
+    /// empirical covariance").
+    #[error(
+        "component {component}'s covariance is not positive definite after {iteration} EM \
+         iteration(s) (collapsed onto too few distinct samples, or a constant or duplicated \
+         feature)"
+    )]
+    IllDefinedCovariance {
+        /// Which component (0-based).
+        component: usize,
+        /// Iterations completed before the failure (0: at initialisation).
+        iteration: usize,
+    },
+    /// The log-likelihood of the data overflowed (values too large for f64 arithmetic).
+    #[error(
+        "the log-likelihood of the data is not finite in EM iteration {iteration}: feature \
+         values are too large for f64 arithmetic"
+    )]
+    NonFiniteLikelihood {
+        /// The iteration (1-based).
+        iteration: usize,
+    },
+}
+
+/// Sufficient statistics of one pass, centred on per-component centres.
+#[derive(Clone, Debug)]
+pub(crate) struct Stats {
+    /// Σ ln p(x) over the rows.
+    pub sum_ll: f64,
+    /// Σ r per component (K).
+    pub nk: Vec<f64>,
+    /// Σ r·(x − c_k) per component (K × D).
+    pub s1: Vec<f64>,
+    /// Second moments about c_k: full, K packed triangles; tied, one packed triangle summed
+    /// over components; diag and spherical, K × D diagonals.
+    pub s2: Vec<f64>,
+}
+
+impl Stats {
+    fn zeros(covariance_type: CovarianceType, k: usize, d: usize) -> Stats {
+        let s2 = match covariance_type {
+            CovarianceType::Full => k * packed::len(d),
+            CovarianceType::Tied => packed::len(d),
+            CovarianceType::Diag | CovarianceType::Spherical => k * d,
+        };
+        Stats {
+            sum_ll: 0.0,
+            nk: vec![0.0; k],
+            s1: vec![0.0; k * d],
+            s2: vec![0.0; s2],
+        }
+    }
+
+    fn merge(&mut self, other: &Stats) {
+        self.sum_ll += other.sum_ll;
+        for (a, b) in self.nk.iter_mut().zip(&other.nk) {
+            *a += b;
+        }
+        for (a, b) in self.s1.iter_mut().zip(&other.s1) {
+            *a += b;
+        }
+        for (a, b) in self.s2.iter_mut().zip(&other.s2) {
+            *a += b;
+        }
+    }
+
+    /// Adds row `x` with responsibility `r` to component `k`, centred on `center`.
+    #[inline]
+    fn add(&mut self, cov: CovarianceType, k: usize, r: f64, x: &[f64], center: &[f64], diff: &mut [f64]) {
+        let d = x.len();
+        for ((t, xi), ci) in diff.iter_mut().zip(x).zip(center) {
+            *t = xi - ci;
+        }
+        self.nk[k] += r;
+        for (s, t) in self.s1[k * d..(k + 1) * d].iter_mut().zip(diff.iter()) {
+            *s += r * t;
+        }
+        match cov {
+            CovarianceType::Full | CovarianceType::Tied => {
+                let base = if cov == CovarianceType::Full { k * packed::len(d) } else { 0 };
+                let s2 = &mut self.s2[base..base + packed::len(d)];
+                for j in 0..d {
+                    let rj = r * diff[j];
+                    let col = &mut s2[packed::column_start(j)..packed::column_start(j) + j + 1];
+                    for (s, t) in col.iter_mut().zip(diff.iter()) {
+                        *s += rj * t;
+                    }
+                }
+            }
+            CovarianceType::Diag | CovarianceType::Spherical => {
+                for (s, t) in self.s2[k * d..(k + 1) * d].iter_mut().zip(diff.iter()) {
+                    *s += r * t * t;
+                }
+            }
+        }
+    }
+}
+
+/// Per-component weighted log-probabilities `ln w_k + ln N(x | μ_k, Σ_k)` of one row.
+#[inline]
+pub(crate) fn log_probs(mix: &Mixture, constants: &[f64], x: &[f64], diff: &mut [f64], out: &mut [f64]) {
+    let d = mix.n_features;
+    for (k, slot) in out.iter_mut().enumerate() {
+        let mean = mix.mean(k);
+        for ((t, xi), mi) in diff.iter_mut().zip(x).zip(mean) {
+            *t = xi - mi;
+        }
+        let f = mix.factor(k);
+        let q = match mix.covariance_type {
+            CovarianceType::Full | CovarianceType::Tied => {
+                let mut q = 0.0;
+                for j in 0..d {
+                    let col = &f[packed::column_start(j)..packed::column_start(j) + j + 1];
+                    let y: f64 = col.iter().zip(diff.iter()).map(|(a, b)| a * b).sum();
+                    q += y * y;
+                }
+                q
+            }
+            CovarianceType::Diag => diff
+                .iter()
+                .zip(f)
+                .map(|(t, p)| {
+                    let y = t * p;
+                    y * y
+                })
+                .sum(),
+            CovarianceType::Spherical => {
+                let ss: f64 = diff.iter().map(|t| t * t).sum();
+                ss * (f[0] * f[0])
+            }
+        };
+        *slot = constants[k] - 0.5 * q;
+    }
+}
+
+/// Max-shifted log-sum-exp of a non-empty slice.
+#[inline]
+fn log_sum_exp(v: &[f64]) -> f64 {
+    let max = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    if !max.is_finite() {
+        return max;
+    }
+    max + v.iter().map(|t| (t - max).exp()).sum::<f64>().ln()
+}
+
+/// One fused pass: the E-step under `mix` and the statistics of the next M-step, centred on
+/// `mix`'s means.
+pub(crate) fn e_step_with_stats(mix: &Mixture, x: Samples<'_>) -> Stats {
+    let (k, d, cov) = (mix.n_components, mix.n_features, mix.covariance_type);
+    let constants = mix.log_constants();
+    let parts = blocks::map_blocks(
+        x.n_rows(),
+        || Stats::zeros(cov, k, d),
+        |stats, range| {
+            let mut lp = vec![0.0; k];
+            let mut diff = vec![0.0; d];
+            for chunk in blocks::chunks(range) {
+                for i in chunk {
+                    let row = x.row(i);
+                    log_probs(mix, &constants, row, &mut diff, &mut lp);
+                    let lse = log_sum_exp(&lp);
+                    stats.sum_ll += lse;
+                    for (c, &l) in lp.iter().enumerate() {
+                        let r = (l - lse).exp();
+                        if r != 0.0 {
+                            stats.add(cov, c, r, row, mix.mean(c), &mut diff);
+                        }
+                    }
+                }
+            }
+        },
+    );
+    merge_all(parts, cov, k, d)
+}
+
+fn merge_all(parts: Vec<Stats>, cov: CovarianceType, k: usize, d: usize) -> Stats {
+    let mut total = Stats::zeros(cov, k, d);
+    for p in &parts {
+        total.merge(p);
+    }
+    total
+}
+
+/// Statistics of the data under given responsibilities (`resp(i, out)` writes row i's K
+/// responsibilities), centred on `centers` (K × D).
+pub(crate) fn stats_from_resp<R>(cov: CovarianceType, k: usize, x: Samples<'_>, centers: &[f64], resp: &R) -> Stats
+where
+    R: Fn(usize, &mut [f64]) + Sync,
+{
+    let d = x.n_features();
+    let parts = blocks::map_blocks(
+        x.n_rows(),
+        || Stats::zeros(cov, k, d),
+        |stats, range| {
+            let mut r = vec![0.0; k];
+            let mut diff = vec![0.0; d];
+            for i in range {
+                resp(i, &mut r);
+                let row = x.row(i);
+                for (c, &rc) in r.iter().enumerate() {
+                    if rc != 0.0 {
+                        stats.add(cov, c, rc, row, &centers[c * d..(c + 1) * d], &mut diff);
+                    }
+                }
+            }
+        },
+    );
+    merge_all(parts, cov, k, d)
+}
+
+/// The M-step: weights, means and precision factors from statistics centred on `centers`.
+///
+/// With `sr = Σr`, `nk = sr + 10ε` (scikit-learn's guard), the new mean is
+/// `m = (c·sr + s1)/nk` (= Σr·x / nk exactly), and with `δ = m − c` the scatter about the new
+/// mean is `S = s2 − δ·s1ᵀ − s1·δᵀ + sr·δ·δᵀ`; the covariance is `S/nk + reg·I`.
+pub(crate) fn m_step(
+    cov: CovarianceType,
+    k: usize,
+    d: usize,
+    centers: &[f64],
+    stats: &Stats,
+    reg_covar: f64,
+) -> Result<Mixture, NotPositiveDefiniteIn> {
+    let mut means = vec![0.0; k * d];
+    let mut deltas = vec![0.0; k * d];
+    let nk_eps: Vec<f64> = stats.nk.iter().map(|s| s + NK_EPSILON).collect();
+    for c in 0..k {
+        let sr = stats.nk[c];
+        for j in 0..d {
+            let center = centers[c * d + j];
+            let m = (center * sr + stats.s1[c * d + j]) / nk_eps[c];
+            means[c * d + j] = m;
+            deltas[c * d + j] = m - center;
+        }
+    }
+    let total: f64 = nk_eps.iter().sum();
+    let weights: Vec<f64> = nk_eps.iter().map(|v| v / total).collect();
+    let p = packed::len(d);
+    // Scatter of component c about its new mean, packed upper triangle (full, tied) added
+    // into `out`.
+    let scatter_correction = |c: usize, out: &mut [f64]| {
+        let sr = stats.nk[c];
+        let delta = &deltas[c * d..(c + 1) * d];
+        let s1 = &stats.s1[c * d..(c + 1) * d];
+        for j in 0..d {
+            for i in 0..=j {
+                out[packed::index(i, j)] +=
+                    -delta[i] * s1[j] - s1[i] * delta[j] + sr * delta[i] * delta[j];
+            }
+        }
+    };
+    let factors = match cov {
+        CovarianceType::Full => {
+            let mut factors = Vec::with_capacity(k * p);
+            for c in 0..k {
+                let mut s = stats.s2[c * p..(c + 1) * p].to_vec();
+                scatter_correction(c, &mut s);
+                for v in s.iter_mut() {
+                    *v /= nk_eps[c];
+                }
+                for j in 0..d {
+                    s[packed::diagonal(j)] += reg_covar;
+                }
+                let u = covariance::full_precision_cholesky(&s, d)
+                    .map_err(|NotPositiveDefinite| NotPositiveDefiniteIn(c))?;
+                factors.extend_from_slice(&u);
+            }
+            factors
+        }
+        CovarianceType::Tied => {
+            let mut s = stats.s2.clone();
+            for c in 0..k {
+                scatter_correction(c, &mut s);
+            }
+            for v in s.iter_mut() {
+                *v /= total;
+            }
+            for j in 0..d {
+                s[packed::diagonal(j)] += reg_covar;
+            }
+            covariance::full_precision_cholesky(&s, d).map_err(|NotPositiveDefinite| NotPositiveDefiniteIn(0))?
+        }
+        CovarianceType::Diag | CovarianceType::Spherical => {
+            let mut factors = Vec::with_capacity(k * d);
+            for c in 0..k {
+                let sr = stats.nk[c];
+                let variances: Vec<f64> = (0..d)
+                    .map(|j| {
+                        let idx = c * d + j;
+                        let (dl, s1) = (deltas[idx], stats.s1[idx]);
+                        (stats.s2[idx] - 2.0 * dl * s1 + sr * dl * dl) / nk_eps[c] + reg_covar
+                    })
+                    .collect();
+                let f = if cov == CovarianceType::Diag {
+                    covariance::diagonal_precision_cholesky(&variances)
+                } else {
+                    let mean_var = variances.iter().sum::<f64>() / d as f64;
+                    covariance::diagonal_precision_cholesky(&[mean_var])
+                };
+                factors.extend(f.map_err(|NotPositiveDefinite| NotPositiveDefiniteIn(c))?);
+            }
+            factors
+        }
+    };
+    Ok(Mixture {
+        covariance_type: cov,
+        n_components: k,
+        n_features: d,
+        weights,
+        means,
+        factors,
+    })
+}
+
+/// Which component's covariance was not positive definite.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct NotPositiveDefiniteIn(pub usize);
+
+/// The parameters of a mixture estimated from responsibilities (scikit-learn's
+/// `_initialize`): two passes, the second centred on the means of the first.
+pub(crate) fn mixture_from_resp<R>(
+    cov: CovarianceType,
+    k: usize,
+    x: Samples<'_>,
+    reg_covar: f64,
+    resp: &R,
+) -> Result<Mixture, EmError>
+where
+    R: Fn(usize, &mut [f64]) + Sync,
+{
+    let d = x.n_features();
+    let zeros = vec![0.0; k * d];
+    let first = stats_from_resp(CovarianceType::Diag, k, x, &zeros, resp);
+    let centers: Vec<f64> = (0..k * d)
+        .map(|idx| first.s1[idx] / (first.nk[idx / d] + NK_EPSILON))
+        .collect();
+    let second = stats_from_resp(cov, k, x, &centers, resp);
+    m_step(cov, k, d, &centers, &second, reg_covar).map_err(|NotPositiveDefiniteIn(component)| {
+        EmError::IllDefinedCovariance {
+            component,
+            iteration: 0,
+        }
+    })
+}
+
+/// Stopping rule and regularisation of an EM run.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct EmOptions {
+    /// Most iterations to run.
+    pub max_iter: usize,
+    /// Stop when the lower bound changes by less than this.
+    pub tol: f64,
+    /// Added to covariance diagonals.
+    pub reg_covar: f64,
+}
+
+/// What one EM run produced.
+#[derive(Clone, Debug)]
+pub struct EmRun {
+    /// Parameters after the last M-step.
+    pub mixture: Mixture,
+    /// The lower bound of each iteration (mean log-likelihood before its M-step).
+    pub lower_bounds: Vec<f64>,
+    /// The last lower bound (with `max_iter` 0: the mean log-likelihood of the start).
+    pub lower_bound: f64,
+    /// Iterations run.
+    pub n_iter: usize,
+    /// Whether the lower bound changed by less than `tol` before `max_iter` ran out.
+    pub converged: bool,
+}
+
+/// Runs EM from `start` until convergence or `max_iter` iterations. `progress` is told each
+/// iteration's number and lower bound.
+pub fn run(
+    start: Mixture,
+    x: Samples<'_>,
+    options: &EmOptions,
+    progress: &mut dyn FnMut(usize, f64),
+) -> Result<EmRun, EmError> {
+    let (k, d, cov) = (start.n_components, start.n_features, start.covariance_type);
+    let n = x.n_rows() as f64;
+    let mut mix = start;
+    let mut lower_bounds = Vec::with_capacity(options.max_iter.min(10_000));
+    let mut lower_bound = f64::NEG_INFINITY;
+    let mut converged = false;
+    for iteration in 1..=options.max_iter {
+        let stats = e_step_with_stats(&mix, x);
+        let previous = lower_bound;
+        lower_bound = stats.sum_ll / n;
+        if !lower_bound.is_finite() {
+            return Err(EmError::NonFiniteLikelihood { iteration });
+        }
+        lower_bounds.push(lower_bound);
+        progress(iteration, lower_bound);
+        mix = m_step(cov, k, d, &mix.means, &stats, options.reg_covar).map_err(
+            |NotPositiveDefiniteIn(component)| EmError::IllDefinedCovariance { component, iteration },
+        )?;
+        if (lower_bound - previous).abs() < options.tol {
+            converged = true;
+            break;
+        }
+    }
+    if options.max_iter == 0 {
+        lower_bound = e_step_with_stats(&mix, x).sum_ll / n;
+    }
+    Ok(EmRun {
+        n_iter: lower_bounds.len(),
+        mixture: mix,
+        lower_bounds,
+        lower_bound,
+        converged,
+    })
+}
+
+/// The log-likelihood of every row under `mix` (f64, parallel, in row order).
+pub fn log_likelihoods(mix: &Mixture, x: Samples<'_>) -> Vec<f64> {
+    let constants = mix.log_constants();
+    let (k, d) = (mix.n_components, mix.n_features);
+    let parts = blocks::map_blocks(x.n_rows(), Vec::new, |out: &mut Vec<f64>, range| {
+        let mut lp = vec![0.0; k];
+        let mut diff = vec![0.0; d];
+        out.reserve(range.len());
+        for i in range {
+            log_probs(mix, &constants, x.row(i), &mut diff, &mut lp);
+            out.push(log_sum_exp(&lp));
+        }
+    });
+    parts.concat()
+}
