@@ -5,4 +5,6 @@
 //! thin command-line layer over this library.
 #![forbid(unsafe_code)]
 
+pub mod data;
+
 pub use gmmc_model as model;
