@@ -5,6 +5,8 @@
 //! The `gmmc` binary is a thin command-line layer over this library.
 #![forbid(unsafe_code)]
 
+pub mod data;
+
 pub use gmmc_model as model;
 
 pub mod blocks;
