@@ -74,7 +74,11 @@ mod tests {
                 next = r.end;
             }
             assert_eq!(next, n);
-            let rows: usize = b.iter().flat_map(|r| chunks(r.clone())).map(|c| c.len()).sum();
+            let rows: usize = b
+                .iter()
+                .flat_map(|r| chunks(r.clone()))
+                .map(|c| c.len())
+                .sum();
             assert_eq!(rows, n);
         }
     }

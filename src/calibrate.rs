@@ -40,7 +40,12 @@ fn fallback_scale(reference: f64) -> f64 {
 ///   the score is |z|), threshold = q-quantile of the training |z|.
 ///
 /// `log_likelihoods` must be finite and non-empty.
-pub fn score_transform(kind: ScoreKind, log_likelihoods: &[f64], q: f64, calibration: String) -> ScoreTransform {
+pub fn score_transform(
+    kind: ScoreKind,
+    log_likelihoods: &[f64],
+    q: f64,
+    calibration: String,
+) -> ScoreTransform {
     let mut nll: Vec<f64> = log_likelihoods.iter().map(|v| -v).collect();
     nll.sort_by(f64::total_cmp);
     let (offset, scale, threshold) = match kind {
@@ -48,17 +53,28 @@ pub fn score_transform(kind: ScoreKind, log_likelihoods: &[f64], q: f64, calibra
             let median = quantile_sorted(&nll, 0.5);
             let top = quantile_sorted(&nll, q);
             let spread = top - median;
-            let scale = if spread > 0.0 { spread } else { fallback_scale(median) };
+            let scale = if spread > 0.0 {
+                spread
+            } else {
+                fallback_scale(median)
+            };
             (median, scale, 1.0)
         }
         ScoreKind::Nll => (0.0, 1.0, quantile_sorted(&nll, q)),
         ScoreKind::EdgeImpulse => {
             let n = log_likelihoods.len() as f64;
             let mean = log_likelihoods.iter().sum::<f64>() / n;
-            let var = log_likelihoods.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n;
+            let var = log_likelihoods
+                .iter()
+                .map(|v| (v - mean) * (v - mean))
+                .sum::<f64>()
+                / n;
             let std = var.sqrt();
             let scale = if std > 0.0 { std } else { fallback_scale(mean) };
-            let mut z: Vec<f64> = log_likelihoods.iter().map(|v| ((v - mean) / scale).abs()).collect();
+            let mut z: Vec<f64> = log_likelihoods
+                .iter()
+                .map(|v| ((v - mean) / scale).abs())
+                .collect();
             (-mean, scale, quantile(&mut z, q))
         }
     };

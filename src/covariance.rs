@@ -34,7 +34,7 @@ pub fn full_precision_cholesky(cov: &[f64], d: usize) -> Result<Vec<f64>, NotPos
             out.push(l_inv[(j, i)]);
         }
     }
-    if out.iter().any(|v| !v.is_finite()) || (0..d).any(|j| !(out[packed::diagonal(j)] > 0.0)) {
+    if out.iter().any(|v| !v.is_finite()) || (0..d).any(|j| out[packed::diagonal(j)] <= 0.0) {
         return Err(NotPositiveDefinite);
     }
     Ok(out)
@@ -59,7 +59,11 @@ pub fn diagonal_precision_cholesky(variances: &[f64]) -> Result<Vec<f64>, NotPos
 /// matrix (for reports and plots).
 pub fn covariance_of_factor(u: &[f64], d: usize) -> Vec<f64> {
     // Σ = (U·Uᵀ)⁻¹ = U⁻ᵀ·U⁻¹ = Wᵀ·W with W = U⁻¹.
-    let dense = DMatrix::from_fn(d, d, |i, j| if i <= j { u[packed::index(i, j)] } else { 0.0 });
+    let dense = DMatrix::from_fn(
+        d,
+        d,
+        |i, j| if i <= j { u[packed::index(i, j)] } else { 0.0 },
+    );
     let w = dense
         .solve_upper_triangular(&DMatrix::identity(d, d))
         .unwrap_or_else(|| DMatrix::zeros(d, d));
@@ -94,7 +98,9 @@ mod tests {
     fn factor_inverts_the_covariance() {
         // Σ = [[4, 2, 0.4], [2, 5, 1], [0.4, 1, 3]]: check U·Uᵀ·Σ = I.
         let sigma = [[4.0, 2.0, 0.4], [2.0, 5.0, 1.0], [0.4, 1.0, 3.0]];
-        let packed_cov: Vec<f64> = (0..3).flat_map(|j| (0..=j).map(move |i| sigma[i][j])).collect();
+        let packed_cov: Vec<f64> = (0..3)
+            .flat_map(|j| (0..=j).map(move |i| sigma[i][j]))
+            .collect();
         let u = full_precision_cholesky(&packed_cov, 3).unwrap();
         let dense = packed::unpack_upper(&u, 3);
         for i in 0..3 {
@@ -120,7 +126,13 @@ mod tests {
     #[test]
     fn singular_covariance_is_refused() {
         // Σ = [[1, 1], [1, 1]] is singular.
-        assert_eq!(full_precision_cholesky(&[1.0, 1.0, 1.0], 2), Err(NotPositiveDefinite));
-        assert_eq!(diagonal_precision_cholesky(&[1.0, 0.0]), Err(NotPositiveDefinite));
+        assert_eq!(
+            full_precision_cholesky(&[1.0, 1.0, 1.0], 2),
+            Err(NotPositiveDefinite)
+        );
+        assert_eq!(
+            diagonal_precision_cholesky(&[1.0, 0.0]),
+            Err(NotPositiveDefinite)
+        );
     }
 }

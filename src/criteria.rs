@@ -4,7 +4,13 @@ use gmmc_model::CovarianceType;
 
 /// Bayesian information criterion: `−2·Σ ln p(xᵢ) + p·ln N`, p the number of free parameters
 /// (scikit-learn's `GaussianMixture.bic`). Lower is better.
-pub fn bic(sum_log_likelihood: f64, n_samples: usize, cov: CovarianceType, k: usize, d: usize) -> f64 {
+pub fn bic(
+    sum_log_likelihood: f64,
+    n_samples: usize,
+    cov: CovarianceType,
+    k: usize,
+    d: usize,
+) -> f64 {
     -2.0 * sum_log_likelihood + cov.n_parameters(k, d) as f64 * (n_samples as f64).ln()
 }
 

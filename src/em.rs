@@ -134,7 +134,15 @@ impl Stats {
 
     /// Adds row `x` with responsibility `r` to component `k`, centred on `center`.
     #[inline]
-    fn add(&mut self, cov: CovarianceType, k: usize, r: f64, x: &[f64], center: &[f64], diff: &mut [f64]) {
+    fn add(
+        &mut self,
+        cov: CovarianceType,
+        k: usize,
+        r: f64,
+        x: &[f64],
+        center: &[f64],
+        diff: &mut [f64],
+    ) {
         let d = x.len();
         for ((t, xi), ci) in diff.iter_mut().zip(x).zip(center) {
             *t = xi - ci;
@@ -145,7 +153,11 @@ impl Stats {
         }
         match cov {
             CovarianceType::Full | CovarianceType::Tied => {
-                let base = if cov == CovarianceType::Full { k * packed::len(d) } else { 0 };
+                let base = if cov == CovarianceType::Full {
+                    k * packed::len(d)
+                } else {
+                    0
+                };
                 let s2 = &mut self.s2[base..base + packed::len(d)];
                 for j in 0..d {
                     let rj = r * diff[j];
@@ -166,7 +178,13 @@ impl Stats {
 
 /// Per-component weighted log-probabilities `ln w_k + ln N(x | μ_k, Σ_k)` of one row.
 #[inline]
-pub(crate) fn log_probs(mix: &Mixture, constants: &[f64], x: &[f64], diff: &mut [f64], out: &mut [f64]) {
+pub(crate) fn log_probs(
+    mix: &Mixture,
+    constants: &[f64],
+    x: &[f64],
+    diff: &mut [f64],
+    out: &mut [f64],
+) {
     let d = mix.n_features;
     for (k, slot) in out.iter_mut().enumerate() {
         let mean = mix.mean(k);
@@ -251,7 +269,13 @@ fn merge_all(parts: Vec<Stats>, cov: CovarianceType, k: usize, d: usize) -> Stat
 
 /// Statistics of the data under given responsibilities (`resp(i, out)` writes row i's K
 /// responsibilities), centred on `centers` (K × D).
-pub(crate) fn stats_from_resp<R>(cov: CovarianceType, k: usize, x: Samples<'_>, centers: &[f64], resp: &R) -> Stats
+pub(crate) fn stats_from_resp<R>(
+    cov: CovarianceType,
+    k: usize,
+    x: Samples<'_>,
+    centers: &[f64],
+    resp: &R,
+) -> Stats
 where
     R: Fn(usize, &mut [f64]) + Sync,
 {
@@ -346,7 +370,8 @@ pub(crate) fn m_step(
             for j in 0..d {
                 s[packed::diagonal(j)] += reg_covar;
             }
-            covariance::full_precision_cholesky(&s, d).map_err(|NotPositiveDefinite| NotPositiveDefiniteIn(0))?
+            covariance::full_precision_cholesky(&s, d)
+                .map_err(|NotPositiveDefinite| NotPositiveDefiniteIn(0))?
         }
         CovarianceType::Diag | CovarianceType::Spherical => {
             let mut factors = Vec::with_capacity(k * d);
@@ -461,7 +486,10 @@ pub fn run(
         lower_bounds.push(lower_bound);
         progress(iteration, lower_bound);
         mix = m_step(cov, k, d, &mix.means, &stats, options.reg_covar).map_err(
-            |NotPositiveDefiniteIn(component)| EmError::IllDefinedCovariance { component, iteration },
+            |NotPositiveDefiniteIn(component)| EmError::IllDefinedCovariance {
+                component,
+                iteration,
+            },
         )?;
         if (lower_bound - previous).abs() < options.tol {
             converged = true;

@@ -7,7 +7,9 @@
 //! `train_log_likelihood` (`score_samples` of the training data, to calibrate the score).
 //! Other keys are ignored.
 
-use gmmc_model::{CovarianceType, FORMAT_NAME, FORMAT_VERSION, Model, ModelError, ScoreKind, Training, packed};
+use gmmc_model::{
+    CovarianceType, FORMAT_NAME, FORMAT_VERSION, Model, ModelError, ScoreKind, Training, packed,
+};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::Deserialize;
@@ -71,18 +73,28 @@ pub struct Imported {
 }
 
 fn numbers(v: &Value, name: &str) -> Result<Vec<f64>, ImportError> {
-    let items = v.as_array().ok_or_else(|| field(name, "expected an array of numbers"))?;
+    let items = v
+        .as_array()
+        .ok_or_else(|| field(name, "expected an array of numbers"))?;
     items
         .iter()
         .enumerate()
-        .map(|(i, x)| x.as_f64().ok_or_else(|| field(format!("{name}[{i}]"), "expected a number")))
+        .map(|(i, x)| {
+            x.as_f64()
+                .ok_or_else(|| field(format!("{name}[{i}]"), "expected a number"))
+        })
         .collect()
 }
 
 fn matrix(v: &Value, name: &str, rows: usize, cols: usize) -> Result<Vec<Vec<f64>>, ImportError> {
-    let items = v.as_array().ok_or_else(|| field(name, "expected an array of arrays"))?;
+    let items = v
+        .as_array()
+        .ok_or_else(|| field(name, "expected an array of arrays"))?;
     if items.len() != rows {
-        return Err(field(name, format!("has {} rows, expected {rows}", items.len())));
+        return Err(field(
+            name,
+            format!("has {} rows, expected {rows}", items.len()),
+        ));
     }
     items
         .iter()
@@ -90,7 +102,10 @@ fn matrix(v: &Value, name: &str, rows: usize, cols: usize) -> Result<Vec<Vec<f64
         .map(|(i, row)| {
             let r = numbers(row, &format!("{name}[{i}]"))?;
             if r.len() != cols {
-                return Err(field(format!("{name}[{i}]"), format!("has {} entries, expected {cols}", r.len())));
+                return Err(field(
+                    format!("{name}[{i}]"),
+                    format!("has {} entries, expected {cols}", r.len()),
+                ));
             }
             Ok(r)
         })
@@ -119,30 +134,50 @@ fn pack_factor(rows: &[Vec<f64>], name: &str) -> Result<Vec<f64>, ImportError> {
 /// Parses an export into a mixture.
 pub fn parse(text: &str) -> Result<Imported, ImportError> {
     let export: Export = serde_json::from_str(text)?;
-    let cov: CovarianceType = export.covariance_type.parse().map_err(|e: String| field("covariance_type", e))?;
+    let cov: CovarianceType = export
+        .covariance_type
+        .parse()
+        .map_err(|e: String| field("covariance_type", e))?;
     let k = export.weights.len();
     if k == 0 {
         return Err(field("weights", "is empty"));
     }
     if export.means.len() != k {
-        return Err(field("means", format!("has {} rows, expected {k} (one per weight)", export.means.len())));
+        return Err(field(
+            "means",
+            format!(
+                "has {} rows, expected {k} (one per weight)",
+                export.means.len()
+            ),
+        ));
     }
     let d = export.means[0].len();
     if d == 0 || d > gmmc_model::MAX_FEATURES {
-        return Err(field("means[0]", format!("{d} features is outside 1..={}", gmmc_model::MAX_FEATURES)));
+        return Err(field(
+            "means[0]",
+            format!("{d} features is outside 1..={}", gmmc_model::MAX_FEATURES),
+        ));
     }
     for (i, m) in export.means.iter().enumerate() {
         if m.len() != d {
-            return Err(field(format!("means[{i}]"), format!("has {} entries, expected {d}", m.len())));
+            return Err(field(
+                format!("means[{i}]"),
+                format!("has {} entries, expected {d}", m.len()),
+            ));
         }
     }
     let pc = &export.precisions_cholesky;
     let name = "precisions_cholesky";
     let factors = match cov {
         CovarianceType::Full => {
-            let items = pc.as_array().ok_or_else(|| field(name, "expected [K][D][D] arrays"))?;
+            let items = pc
+                .as_array()
+                .ok_or_else(|| field(name, "expected [K][D][D] arrays"))?;
             if items.len() != k {
-                return Err(field(name, format!("has {} factors, expected {k}", items.len())));
+                return Err(field(
+                    name,
+                    format!("has {} factors, expected {k}", items.len()),
+                ));
             }
             let mut out = Vec::with_capacity(k * packed::len(d));
             for (c, item) in items.iter().enumerate() {
@@ -156,14 +191,20 @@ pub fn parse(text: &str) -> Result<Imported, ImportError> {
         CovarianceType::Spherical => {
             let v = numbers(pc, name)?;
             if v.len() != k {
-                return Err(field(name, format!("has {} entries, expected {k}", v.len())));
+                return Err(field(
+                    name,
+                    format!("has {} entries, expected {k}", v.len()),
+                ));
             }
             v
         }
     };
     if let Some(names) = &export.feature_names {
         if names.len() != d {
-            return Err(field("feature_names", format!("has {} names, expected {d}", names.len())));
+            return Err(field(
+                "feature_names",
+                format!("has {} names, expected {d}", names.len()),
+            ));
         }
     }
     Ok(Imported {
@@ -193,7 +234,12 @@ pub enum Calibration<'a> {
 }
 
 /// Converts an export into a validated model with a calibrated score.
-pub fn import(text: &str, score_kind: ScoreKind, quantile: f64, calibration: Calibration<'_>) -> Result<Model, ImportError> {
+pub fn import(
+    text: &str,
+    score_kind: ScoreKind,
+    quantile: f64,
+    calibration: Calibration<'_>,
+) -> Result<Model, ImportError> {
     let imported = parse(text)?;
     let mix = imported.mixture;
     let d = mix.n_features;
@@ -233,10 +279,16 @@ pub fn import(text: &str, score_kind: ScoreKind, quantile: f64, calibration: Cal
             if x.n_features() != d {
                 return Err(field(
                     "--data",
-                    format!("has {} columns, the model reads {d} features", x.n_features()),
+                    format!(
+                        "has {} columns, the model reads {d} features",
+                        x.n_features()
+                    ),
                 ));
             }
-            (em::log_likelihoods(&mix, x), format!("{} samples of the given data", x.n_rows()))
+            (
+                em::log_likelihoods(&mix, x),
+                format!("{} samples of the given data", x.n_rows()),
+            )
         }
         Calibration::Automatic { seed } => match imported.train_log_likelihood {
             Some(v) if !v.is_empty() => {

@@ -27,14 +27,39 @@ pub fn summary(model: &Model) -> String {
     }
     let sc = &model.score;
     let _ = writeln!(s, "\nscore: {} (higher is more anomalous)", sc.kind);
-    let _ = writeln!(s, "  score = (−log_likelihood − {}) / {}{}", sc.offset, sc.scale,
-        if sc.kind == gmmc_model::ScoreKind::EdgeImpulse { ", absolute value" } else { "" });
+    let _ = writeln!(
+        s,
+        "  score = (−log_likelihood − {}) / {}{}",
+        sc.offset,
+        sc.scale,
+        if sc.kind == gmmc_model::ScoreKind::EdgeImpulse {
+            ", absolute value"
+        } else {
+            ""
+        }
+    );
     let _ = writeln!(s, "  anomaly when score > {}", sc.threshold);
     if let Some(q) = sc.quantile {
-        let _ = writeln!(s, "  set from the {q} quantile of {}", sc.calibration.as_deref().unwrap_or("the calibration data"));
+        let _ = writeln!(
+            s,
+            "  set from the {q} quantile of {}",
+            sc.calibration.as_deref().unwrap_or("the calibration data")
+        );
     }
-    let _ = writeln!(s, "\ntraining: {}{}", if t.source.is_empty() { "unknown" } else { &t.source },
-        if t.tool.is_empty() { String::new() } else { format!(" ({})", t.tool) });
+    let _ = writeln!(
+        s,
+        "\ntraining: {}{}",
+        if t.source.is_empty() {
+            "unknown"
+        } else {
+            &t.source
+        },
+        if t.tool.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", t.tool)
+        }
+    );
     let mut line = |label: &str, value: Option<String>| {
         if let Some(v) = value {
             let _ = writeln!(s, "  {label:<12} {v}");
@@ -44,7 +69,15 @@ pub fn summary(model: &Model) -> String {
     line("samples", t.n_samples.map(|v| v.to_string()));
     line("init", t.init.clone());
     line("n_init", t.n_init.map(|v| v.to_string()));
-    line("iterations", t.n_iter.map(|v| format!("{v} (max {})", t.max_iter.map_or("?".into(), |m| m.to_string()))));
+    line(
+        "iterations",
+        t.n_iter.map(|v| {
+            format!(
+                "{v} (max {})",
+                t.max_iter.map_or("?".into(), |m| m.to_string())
+            )
+        }),
+    );
     line("converged", t.converged.map(|v| v.to_string()));
     line("lower bound", t.lower_bound.map(|v| v.to_string()));
     line("tol", t.tol.map(|v| v.to_string()));

@@ -147,7 +147,12 @@ fn mean_variance(x: Samples<'_>) -> f64 {
     }
     let mut var = 0.0;
     for i in 0..n {
-        var += x.row(i).iter().zip(&mean).map(|(v, m)| (v - m) * (v - m)).sum::<f64>();
+        var += x
+            .row(i)
+            .iter()
+            .zip(&mean)
+            .map(|(v, m)| (v - m) * (v - m))
+            .sum::<f64>();
     }
     var / (n as f64 * d as f64)
 }
@@ -158,7 +163,10 @@ fn mean_variance(x: Samples<'_>) -> f64 {
 pub fn kmeans(x: Samples<'_>, k: usize, max_iter: usize, tol: f64, rng: &mut ChaCha8Rng) -> KMeans {
     let (n, d) = (x.n_rows(), x.n_features());
     let seeds = plus_plus(x, k, rng);
-    let mut centers: Vec<f64> = seeds.iter().flat_map(|&i| x.row(i).iter().copied()).collect();
+    let mut centers: Vec<f64> = seeds
+        .iter()
+        .flat_map(|&i| x.row(i).iter().copied())
+        .collect();
     let tol = tol * mean_variance(x);
     let mut labels = vec![usize::MAX; n];
     let mut strict = false;
@@ -179,7 +187,12 @@ pub fn kmeans(x: Samples<'_>, k: usize, max_iter: usize, tol: f64, rng: &mut Cha
             }
         }
         let shift: f64 = (0..k)
-            .map(|c| squared_distance(&new_centers[c * d..(c + 1) * d], &centers[c * d..(c + 1) * d]))
+            .map(|c| {
+                squared_distance(
+                    &new_centers[c * d..(c + 1) * d],
+                    &centers[c * d..(c + 1) * d],
+                )
+            })
             .sum();
         centers = new_centers;
         if !step.changed {
@@ -202,7 +215,13 @@ pub fn kmeans(x: Samples<'_>, k: usize, max_iter: usize, tol: f64, rng: &mut Cha
 
 /// scikit-learn's treatment of empty clusters: each takes one of the rows farthest from their
 /// assigned centre (farthest first), and that row's contribution leaves its old cluster.
-fn relocate_empty(x: Samples<'_>, centers: &[f64], labels: &[usize], sums: &mut [f64], counts: &mut [f64]) {
+fn relocate_empty(
+    x: Samples<'_>,
+    centers: &[f64],
+    labels: &[usize],
+    sums: &mut [f64],
+    counts: &mut [f64],
+) {
     let d = x.n_features();
     let empty: Vec<usize> = (0..counts.len()).filter(|&c| counts[c] == 0.0).collect();
     if empty.is_empty() {
@@ -234,7 +253,9 @@ mod tests {
     #[test]
     fn separates_obvious_clusters() {
         // Three tight clusters around 0, 10 and 20 on a line.
-        let values: Vec<f64> = (0..90).map(|i| (i % 3) as f64 * 10.0 + (i as f64) * 1e-3).collect();
+        let values: Vec<f64> = (0..90)
+            .map(|i| (i % 3) as f64 * 10.0 + (i as f64) * 1e-3)
+            .collect();
         let x = Samples::new(&values, 1).unwrap();
         let mut rng = ChaCha8Rng::seed_from_u64(0);
         let result = kmeans(x, 3, DEFAULT_MAX_ITER, DEFAULT_TOL, &mut rng);

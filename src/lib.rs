@@ -4,6 +4,8 @@
 //! an anomaly threshold ([`calibrate`]), and compile the model into code for microcontrollers.
 //! The `gmmc` binary is a thin command-line layer over this library.
 #![forbid(unsafe_code)]
+// Index loops over components and features read like the formulas they implement.
+#![allow(clippy::needless_range_loop)]
 
 pub mod data;
 

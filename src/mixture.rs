@@ -98,16 +98,22 @@ impl Mixture {
 
     /// Means as K rows.
     pub fn means_rows(&self) -> Vec<Vec<f64>> {
-        self.means.chunks(self.n_features).map(<[f64]>::to_vec).collect()
+        self.means
+            .chunks(self.n_features)
+            .map(<[f64]>::to_vec)
+            .collect()
     }
 
     /// The factors in the model file's storage.
     pub fn precisions(&self) -> Precisions {
         let d = self.n_features;
         match self.covariance_type {
-            CovarianceType::Full => {
-                Precisions::Full(self.factors.chunks(packed::len(d)).map(<[f64]>::to_vec).collect())
-            }
+            CovarianceType::Full => Precisions::Full(
+                self.factors
+                    .chunks(packed::len(d))
+                    .map(<[f64]>::to_vec)
+                    .collect(),
+            ),
             CovarianceType::Tied => Precisions::Tied(self.factors.clone()),
             CovarianceType::Diag => {
                 Precisions::Diag(self.factors.chunks(d).map(<[f64]>::to_vec).collect())
@@ -138,7 +144,9 @@ impl Mixture {
             }
             let f = self.factor(k);
             let y = match self.covariance_type {
-                CovarianceType::Full | CovarianceType::Tied => covariance::solve_factor_transpose(f, &z),
+                CovarianceType::Full | CovarianceType::Tied => {
+                    covariance::solve_factor_transpose(f, &z)
+                }
                 CovarianceType::Diag => z.iter().zip(f).map(|(zj, p)| zj / p).collect(),
                 CovarianceType::Spherical => z.iter().map(|zj| zj / f[0]).collect(),
             };

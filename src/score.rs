@@ -42,7 +42,13 @@ pub fn score_rows(model: &Model, x: Samples<'_>) -> Vec<Scored> {
 pub fn write_csv<W: Write>(out: &mut W, rows: &[Scored]) -> io::Result<()> {
     writeln!(out, "log_likelihood,score,is_anomaly")?;
     for r in rows {
-        writeln!(out, "{},{},{}", r.log_likelihood, r.score, u8::from(r.is_anomaly))?;
+        writeln!(
+            out,
+            "{},{},{}",
+            r.log_likelihood,
+            r.score,
+            u8::from(r.is_anomaly)
+        )?;
     }
     Ok(())
 }

@@ -146,10 +146,16 @@ fn check_options(options: &FitOptions, n: usize, d: usize) -> Result<(), TrainEr
         return bad("--n-init must be at least 1".into());
     }
     if !(options.tol >= 0.0 && options.tol.is_finite()) {
-        return bad(format!("--tol must be a non-negative number, not {}", options.tol));
+        return bad(format!(
+            "--tol must be a non-negative number, not {}",
+            options.tol
+        ));
     }
     if !(options.reg_covar >= 0.0 && options.reg_covar.is_finite()) {
-        return bad(format!("--reg-covar must be a non-negative number, not {}", options.reg_covar));
+        return bad(format!(
+            "--reg-covar must be a non-negative number, not {}",
+            options.reg_covar
+        ));
     }
     if n < options.n_components {
         return Err(TrainError::TooFewSamples {
@@ -224,7 +230,10 @@ pub fn fit(
             n_iter: run.n_iter,
             converged: run.converged,
         });
-        if best.as_ref().is_none_or(|b| run.lower_bound > b.lower_bound) {
+        if best
+            .as_ref()
+            .is_none_or(|b| run.lower_bound > b.lower_bound)
+        {
             best = Some(Fit {
                 mixture: run.mixture,
                 lower_bounds: run.lower_bounds,
@@ -263,10 +272,16 @@ fn degenerate_hint(x: Samples<'_>, names: &[String], reg_covar: f64, error: &EmE
     }
     let mut hint = format!("increase --reg-covar (now {reg_covar:e})");
     if !constant.is_empty() {
-        hint.push_str(&format!(" or remove the constant column(s) {}", constant.join(", ")));
+        hint.push_str(&format!(
+            " or remove the constant column(s) {}",
+            constant.join(", ")
+        ));
     }
     if !duplicated.is_empty() {
-        hint.push_str(&format!(" or remove duplicated columns ({})", duplicated.join(", ")));
+        hint.push_str(&format!(
+            " or remove duplicated columns ({})",
+            duplicated.join(", ")
+        ));
     }
     if constant.is_empty() && duplicated.is_empty() {
         hint.push_str(" or use fewer components");

@@ -76,7 +76,9 @@ impl FromStr for CovarianceType {
         CovarianceType::ALL
             .into_iter()
             .find(|c| c.as_str() == s)
-            .ok_or_else(|| format!("unknown covariance type `{s}` (expected full, tied, diag or spherical)"))
+            .ok_or_else(|| {
+                format!("unknown covariance type `{s}` (expected full, tied, diag or spherical)")
+            })
     }
 }
 
@@ -155,7 +157,11 @@ pub enum ScoreKind {
 
 impl ScoreKind {
     /// All kinds.
-    pub const ALL: [ScoreKind; 3] = [ScoreKind::Normalized, ScoreKind::Nll, ScoreKind::EdgeImpulse];
+    pub const ALL: [ScoreKind; 3] = [
+        ScoreKind::Normalized,
+        ScoreKind::Nll,
+        ScoreKind::EdgeImpulse,
+    ];
 
     /// The name used in model files and on the command line.
     pub fn as_str(self) -> &'static str {
@@ -179,7 +185,9 @@ impl FromStr for ScoreKind {
         ScoreKind::ALL
             .into_iter()
             .find(|c| c.as_str() == s)
-            .ok_or_else(|| format!("unknown score kind `{s}` (expected normalized, nll or edge-impulse)"))
+            .ok_or_else(|| {
+                format!("unknown score kind `{s}` (expected normalized, nll or edge-impulse)")
+            })
     }
 }
 
@@ -210,7 +218,7 @@ impl ScoreTransform {
     /// The anomaly score of a log-likelihood. A NaN or −∞ log-likelihood (broken input, or a
     /// sample too far away to represent) scores +∞, never NaN.
     pub fn score(&self, log_likelihood: f64) -> f64 {
-        if !(log_likelihood > f64::NEG_INFINITY) {
+        if log_likelihood.is_nan() || log_likelihood == f64::NEG_INFINITY {
             return f64::INFINITY;
         }
         let s = (-log_likelihood - self.offset) / self.scale;
@@ -359,7 +367,9 @@ impl Model {
             (CovarianceType::Tied, RawPrecisions::Flat(v)) => Precisions::Tied(v),
             (CovarianceType::Spherical, RawPrecisions::Flat(v)) => Precisions::Spherical(v),
             (CovarianceType::Full, _) => {
-                return Err(shape("one packed upper triangle per component (an array of arrays)"));
+                return Err(shape(
+                    "one packed upper triangle per component (an array of arrays)",
+                ));
             }
             (CovarianceType::Diag, _) => {
                 return Err(shape("one vector per component (an array of arrays)"));

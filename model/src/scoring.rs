@@ -98,7 +98,11 @@ impl<'a> Scorer<'a> {
                     })
                     .sum(),
                 Precisions::Spherical(s) => {
-                    let ss: f64 = x.iter().zip(mean).map(|(xi, mi)| (xi - mi) * (xi - mi)).sum();
+                    let ss: f64 = x
+                        .iter()
+                        .zip(mean)
+                        .map(|(xi, mi)| (xi - mi) * (xi - mi))
+                        .sum();
                     ss * s[k] * s[k]
                 }
             };
@@ -131,7 +135,12 @@ mod tests {
     use super::*;
     use crate::{CovarianceType, ScoreKind, ScoreTransform, Training};
 
-    fn model(cov: CovarianceType, precisions: Precisions, weights: Vec<f64>, means: Vec<Vec<f64>>) -> Model {
+    fn model(
+        cov: CovarianceType,
+        precisions: Precisions,
+        weights: Vec<f64>,
+        means: Vec<Vec<f64>>,
+    ) -> Model {
         let d = means[0].len();
         Model {
             format: "gmmc-model".into(),
@@ -160,7 +169,12 @@ mod tests {
     #[test]
     fn one_dimensional_gaussian_by_hand() {
         // N(x; 1, σ = 0.5) at x = 2: −½ln2π − ln 0.5 − (1)²/(2·0.25) = −0.918938… + 0.693147… − 2.
-        let m = model(CovarianceType::Spherical, Precisions::Spherical(vec![2.0]), vec![1.0], vec![vec![1.0]]);
+        let m = model(
+            CovarianceType::Spherical,
+            Precisions::Spherical(vec![2.0]),
+            vec![1.0],
+            vec![vec![1.0]],
+        );
         let expected = -0.918_938_533_204_672_8 + std::f64::consts::LN_2 - 2.0;
         assert!((m.log_likelihood(&[2.0]) - expected).abs() < 1e-15);
     }
@@ -192,8 +206,12 @@ mod tests {
                 - p[0][1] * (p[1][0] * p[2][2] - p[1][2] * p[2][0])
                 + p[0][2] * (p[1][0] * p[2][1] - p[1][1] * p[2][0]);
             let diff: Vec<f64> = (0..3).map(|i| x[i] - means[k][i]).collect();
-            let q: f64 = (0..3).flat_map(|i| (0..3).map(move |j| (i, j))).map(|(i, j)| diff[i] * p[i][j] * diff[j]).sum();
-            let density = weights[k] * det.sqrt() / (2.0 * std::f64::consts::PI).powf(1.5) * (-0.5 * q).exp();
+            let q: f64 = (0..3)
+                .flat_map(|i| (0..3).map(move |j| (i, j)))
+                .map(|(i, j)| diff[i] * p[i][j] * diff[j])
+                .sum();
+            let density =
+                weights[k] * det.sqrt() / (2.0 * std::f64::consts::PI).powf(1.5) * (-0.5 * q).exp();
             total += density;
         }
         assert!((m.log_likelihood(&x) - total.ln()).abs() < 1e-12);
@@ -201,8 +219,18 @@ mod tests {
 
     #[test]
     fn broken_input_scores_infinite_never_nan() {
-        let m = model(CovarianceType::Diag, Precisions::Diag(vec![vec![1.0, 1.0]]), vec![1.0], vec![vec![0.0, 0.0]]);
-        for x in [[f64::NAN, 0.0], [f64::INFINITY, 0.0], [0.0, f64::NEG_INFINITY], [1e300, 1e300]] {
+        let m = model(
+            CovarianceType::Diag,
+            Precisions::Diag(vec![vec![1.0, 1.0]]),
+            vec![1.0],
+            vec![vec![0.0, 0.0]],
+        );
+        for x in [
+            [f64::NAN, 0.0],
+            [f64::INFINITY, 0.0],
+            [0.0, f64::NEG_INFINITY],
+            [1e300, 1e300],
+        ] {
             assert_eq!(m.log_likelihood(&x), f64::NEG_INFINITY, "{x:?}");
             assert_eq!(m.score(&x), f64::INFINITY, "{x:?}");
         }

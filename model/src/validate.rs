@@ -16,7 +16,10 @@ const WEIGHT_SUM_TOLERANCE: f64 = 1e-6;
 
 fn check_finite(field: impl FnOnce() -> String, v: f64) -> Result<(), ModelError> {
     if !v.is_finite() {
-        return Err(ModelError::invalid(field(), format!("{v} is not a finite number")));
+        return Err(ModelError::invalid(
+            field(),
+            format!("{v} is not a finite number"),
+        ));
     }
     if v.abs() > f32::MAX as f64 {
         return Err(ModelError::invalid(
@@ -90,16 +93,27 @@ impl Model {
         if self.n_inputs < d || self.n_inputs > MAX_INPUTS {
             return Err(ModelError::invalid(
                 "n_inputs",
-                format!("{} is outside {d}..={MAX_INPUTS} (n_features..=limit)", self.n_inputs),
+                format!(
+                    "{} is outside {d}..={MAX_INPUTS} (n_features..=limit)",
+                    self.n_inputs
+                ),
             ));
         }
-        check_len("feature_names", self.feature_names.len(), d, "one per feature")?;
+        check_len(
+            "feature_names",
+            self.feature_names.len(),
+            d,
+            "one per feature",
+        )?;
         check_len("axes", self.axes.len(), d, "one per feature")?;
         for (j, &a) in self.axes.iter().enumerate() {
             if a >= self.n_inputs {
                 return Err(ModelError::invalid(
                     format!("axes[{j}]"),
-                    format!("input index {a} is out of range (n_inputs is {})", self.n_inputs),
+                    format!(
+                        "input index {a} is out of range (n_inputs is {})",
+                        self.n_inputs
+                    ),
                 ));
             }
             if self.axes[..j].contains(&a) {
@@ -112,7 +126,7 @@ impl Model {
         check_len("weights", self.weights.len(), k, "one per component")?;
         for (i, &w) in self.weights.iter().enumerate() {
             check_finite(|| format!("weights[{i}]"), w)?;
-            if !(w > 0.0) {
+            if w <= 0.0 {
                 return Err(ModelError::invalid(
                     format!("weights[{i}]"),
                     format!("weight {w} must be positive"),
@@ -152,12 +166,20 @@ impl Model {
         let k = self.n_components;
         let field = "precisions_cholesky";
         let check_packed = |name: &str, f: &[f64]| -> Result<(), ModelError> {
-            check_len(name, f.len(), packed::len(d), "a packed upper triangle, D(D+1)/2")?;
+            check_len(
+                name,
+                f.len(),
+                packed::len(d),
+                "a packed upper triangle, D(D+1)/2",
+            )?;
             for (idx, &v) in f.iter().enumerate() {
                 check_finite(|| format!("{name}[{idx}]"), v)?;
             }
             for j in 0..d {
-                check_factor_diagonal(|| format!("{name}[{}]", packed::diagonal(j)), f[packed::diagonal(j)])?;
+                check_factor_diagonal(
+                    || format!("{name}[{}]", packed::diagonal(j)),
+                    f[packed::diagonal(j)],
+                )?;
             }
             Ok(())
         };
@@ -193,8 +215,11 @@ impl Model {
         check_finite(|| "score.offset".into(), s.offset)?;
         check_finite(|| "score.scale".into(), s.scale)?;
         check_finite(|| "score.threshold".into(), s.threshold)?;
-        if !(s.scale > 0.0) {
-            return Err(ModelError::invalid("score.scale", format!("{} must be positive", s.scale)));
+        if s.scale <= 0.0 {
+            return Err(ModelError::invalid(
+                "score.scale",
+                format!("{} must be positive", s.scale),
+            ));
         }
         if s.kind == ScoreKind::Nll && (s.offset != 0.0 || s.scale != 1.0) {
             return Err(ModelError::invalid(
@@ -216,7 +241,9 @@ impl Model {
 
 #[cfg(test)]
 mod tests {
-    use crate::{CovarianceType, Model, ModelError, Precisions, ScoreKind, ScoreTransform, Training};
+    use crate::{
+        CovarianceType, Model, ModelError, Precisions, ScoreKind, ScoreTransform, Training,
+    };
 
     fn model() -> Model {
         Model {

@@ -7,7 +7,9 @@ use serde_json::Value;
 
 /// A file under `tests/fixtures/`.
 pub fn fixture(rel: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(rel)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(rel)
 }
 
 /// A scikit-learn reference case (`tests/fixtures/sklearn/<name>/`), copied from the
@@ -27,20 +29,38 @@ pub fn read_numbers_csv(path: &std::path::Path) -> (Vec<f64>, usize) {
     let d = lines.next().unwrap().split(',').count();
     let values: Vec<f64> = lines
         .filter(|l| !l.is_empty())
-        .flat_map(|l| l.split(',').map(|v| v.parse::<f64>().unwrap()).collect::<Vec<_>>())
+        .flat_map(|l| {
+            l.split(',')
+                .map(|v| v.parse::<f64>().unwrap())
+                .collect::<Vec<_>>()
+        })
         .collect();
     (values, d)
 }
 
 pub fn case(name: &str) -> Case {
     let dir = fixture(&format!("sklearn/{name}"));
-    let json: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("case.json")).unwrap()).unwrap();
+    let json: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("case.json")).unwrap()).unwrap();
     let (train, d) = read_numbers_csv(&dir.join("train.csv"));
     let (eval, _) = read_numbers_csv(&dir.join("eval.csv"));
-    Case { name: name.to_string(), json, train, eval, d }
+    Case {
+        name: name.to_string(),
+        json,
+        train,
+        eval,
+        d,
+    }
 }
 
-pub const EM_CASES: [&str; 6] = ["em-full", "em-tied", "em-diag", "em-spherical", "em-offset-full", "em-constant-feature"];
+pub const EM_CASES: [&str; 6] = [
+    "em-full",
+    "em-tied",
+    "em-diag",
+    "em-spherical",
+    "em-offset-full",
+    "em-constant-feature",
+];
 
 pub fn f64s(v: &Value) -> Vec<f64> {
     match v {
@@ -58,5 +78,8 @@ pub fn rel_err(a: f64, b: f64) -> f64 {
 /// Largest `rel_err` over two equally long slices.
 pub fn max_rel_err(a: &[f64], b: &[f64]) -> f64 {
     assert_eq!(a.len(), b.len(), "lengths differ");
-    a.iter().zip(b).map(|(x, y)| rel_err(*x, *y)).fold(0.0, f64::max)
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| rel_err(*x, *y))
+        .fold(0.0, f64::max)
 }

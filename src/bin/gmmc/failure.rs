@@ -31,11 +31,13 @@ impl From<gmmc::data::DataError> for Failure {
 
 /// Reads and validates a model file; the message names the file.
 pub fn load_model(path: &Path) -> Result<Model, Failure> {
-    let bytes = std::fs::read(path).map_err(|e| Failure(format!("cannot read model {}: {e}", path.display())))?;
+    let bytes = std::fs::read(path)
+        .map_err(|e| Failure(format!("cannot read model {}: {e}", path.display())))?;
     Model::from_slice(&bytes).map_err(|e| Failure(format!("{}: {e}", path.display())))
 }
 
 /// Writes an output file atomically; the message names the file.
 pub fn write_output(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
-    gmmc::output::write_atomic(path, bytes).map_err(|e| Failure(format!("cannot write {}: {e}", path.display())))
+    gmmc::output::write_atomic(path, bytes)
+        .map_err(|e| Failure(format!("cannot write {}: {e}", path.display())))
 }

@@ -49,7 +49,8 @@ pub struct SklearnArgs {
 pub fn run(source: Source) -> Result<(), Failure> {
     let Source::Sklearn(args) = source;
     let name = args.export.display().to_string();
-    let text = std::fs::read_to_string(&args.export).map_err(|e| Failure::new(format!("cannot read {name}: {e}")))?;
+    let text = std::fs::read_to_string(&args.export)
+        .map_err(|e| Failure::new(format!("cannot read {name}: {e}")))?;
     let parsed = import::parse(&text).map_err(|e| Failure::new(format!("{name}: {e}")))?;
     let d = parsed.mixture.n_features;
     let table = match &args.data {
@@ -76,7 +77,8 @@ pub fn run(source: Source) -> Result<(), Failure> {
     };
     let calibration = match &table {
         Some(t) => Calibration::Data(
-            Samples::new(&t.values, d).ok_or_else(|| Failure::new(format!("{}: no feature columns", t.source)))?,
+            Samples::new(&t.values, d)
+                .ok_or_else(|| Failure::new(format!("{}: no feature columns", t.source)))?,
         ),
         None => Calibration::Automatic { seed: args.seed },
     };

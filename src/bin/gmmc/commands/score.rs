@@ -62,7 +62,9 @@ pub fn run(args: Args) -> Result<(), Failure> {
         None => {
             let stdout = std::io::stdout();
             let mut lock = stdout.lock();
-            lock.write_all(&text).and_then(|()| lock.flush()).map_err(|e| Failure::new(format!("cannot write to stdout: {e}")))?;
+            lock.write_all(&text)
+                .and_then(|()| lock.flush())
+                .map_err(|e| Failure::new(format!("cannot write to stdout: {e}")))?;
         }
     }
     Ok(())

@@ -42,7 +42,12 @@ pub struct Args {
     #[arg(long, value_name = "NAME")]
     label_column: Option<String>,
     /// Initialisation: kmeans, k-means++, random or random-from-data.
-    #[arg(long, value_name = "METHOD", default_value = "kmeans", conflicts_with = "init_model")]
+    #[arg(
+        long,
+        value_name = "METHOD",
+        default_value = "kmeans",
+        conflicts_with = "init_model"
+    )]
     init: InitMethod,
     /// Start EM from exactly this model's weights, means and precisions (a warm start); K,
     /// the covariance type and the features default to the model's.
@@ -137,9 +142,14 @@ pub fn run(args: Args) -> Result<(), Failure> {
             return;
         }
         match event {
-            Progress::Init { init, n_init } if n_init > 1 => eprintln!("initialisation {}/{n_init}", init + 1),
+            Progress::Init { init, n_init } if n_init > 1 => {
+                eprintln!("initialisation {}/{n_init}", init + 1)
+            }
             Progress::Init { .. } => {}
-            Progress::Iteration { iteration, lower_bound } => {
+            Progress::Iteration {
+                iteration,
+                lower_bound,
+            } => {
                 eprint!("\r  EM iteration {iteration:>4}: mean log-likelihood {lower_bound:.6}   ");
             }
         }
@@ -160,7 +170,8 @@ pub fn run(args: Args) -> Result<(), Failure> {
     }
     write_output(&args.output, model.to_json().as_bytes())?;
     if let Some(path) = &args.report {
-        let text = serde_json::to_string_pretty(report).map_err(|e| Failure::new(e.to_string()))? + "\n";
+        let text =
+            serde_json::to_string_pretty(report).map_err(|e| Failure::new(e.to_string()))? + "\n";
         write_output(path, text.as_bytes())?;
     }
     if !args.quiet {
@@ -171,7 +182,11 @@ pub fn run(args: Args) -> Result<(), Failure> {
         println!(
             "  EM: {} iteration(s), {}, mean log-likelihood {:.6}, BIC {:.1} ({:.2} s)",
             report.n_iter,
-            if report.converged { "converged" } else { "NOT converged" },
+            if report.converged {
+                "converged"
+            } else {
+                "NOT converged"
+            },
             report.mean_log_likelihood,
             report.bic,
             report.fit_seconds
@@ -193,5 +208,7 @@ fn data_name(data: &str) -> Option<String> {
     if data == "-" {
         return Some("<stdin>".into());
     }
-    Path::new(data).file_name().map(|n| n.to_string_lossy().into_owned())
+    Path::new(data)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
 }
