@@ -1,0 +1,336 @@
+//! The `gmmc` binary end to end: train, score, inspect and import on real files.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use common::{f64s, fixture};
+use gmmc::model::Model;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn motor_train() -> String {
+    root()
+        .join("examples/data/motor-train.csv")
+        .display()
+        .to_string()
+}
+
+fn gmmc(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_gmmc"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn ok(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "gmmc failed: {}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout.clone()).unwrap()
+}
+
+fn err(out: &Output, code: i32) -> String {
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "stdout: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    String::from_utf8(out.stderr.clone()).unwrap()
+}
+
+fn path_str(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+#[test]
+fn train_score_inspect_on_the_example_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("motor.json");
+    let report = dir.path().join("report.json");
+    let out = ok(&gmmc(&[
+        "train",
+        &motor_train(),
+        "--label-column",
+        "label",
+        "-k",
+        "4",
+        "-o",
+        path_str(&model),
+        "--report",
+        path_str(&report),
+    ]));
+    assert!(out.contains(&format!("wrote {}", model.display())), "{out}");
+
+    let m = Model::from_json(&std::fs::read_to_string(&model).unwrap()).unwrap();
+    assert_eq!((m.n_components, m.n_features, m.n_inputs), (4, 11, 11));
+    assert_eq!(m.feature_names[0], "rpm");
+    assert_eq!(m.score.threshold, 1.0);
+
+    let r: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    for key in [
+        "n_iter",
+        "converged",
+        "lower_bound",
+        "lower_bounds",
+        "fit_seconds",
+        "n_samples",
+        "n_features",
+        "n_components",
+    ] {
+        assert!(r.get(key).is_some(), "report lacks {key}");
+    }
+    assert_eq!(r["n_samples"], 2000);
+    assert_eq!(
+        r["lower_bounds"].as_array().unwrap().len() as u64,
+        r["n_iter"].as_u64().unwrap()
+    );
+
+    // With the threshold at the 0.99 training quantile (linear interpolation between order
+    // statistics 1979 and 1980 of 2000), exactly the 20 highest-scoring training rows are above it.
+    let scored = ok(&gmmc(&[
+        "score",
+        path_str(&model),
+        &motor_train(),
+        "--label-column",
+        "label",
+    ]));
+    let mut lines = scored.lines();
+    assert_eq!(lines.next(), Some("log_likelihood,score,is_anomaly"));
+    let rows: Vec<Vec<f64>> = lines
+        .map(|l| l.split(',').map(|v| v.parse().unwrap()).collect())
+        .collect();
+    assert_eq!(rows.len(), 2000);
+    assert_eq!(rows.iter().filter(|r| r[2] == 1.0).count(), 20);
+    // The score is the normalized negative log-likelihood, and is_anomaly is score > 1.
+    for r in &rows {
+        let expected = (-r[0] - m.score.offset) / m.score.scale;
+        assert!((r[1] - expected).abs() <= 1e-12 * expected.abs().max(1.0));
+        assert_eq!(r[2] == 1.0, r[1] > 1.0);
+    }
+
+    let summary = ok(&gmmc(&["inspect", path_str(&model)]));
+    assert!(
+        summary.contains("4 components, full covariance, 11 features"),
+        "{summary}"
+    );
+    assert!(summary.contains("anomaly when score > 1"), "{summary}");
+}
+
+#[test]
+fn the_same_seed_writes_the_same_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a.json");
+    let b = dir.path().join("b.json");
+    for p in [&a, &b] {
+        ok(&gmmc(&[
+            "train",
+            &motor_train(),
+            "--label-column",
+            "label",
+            "-k",
+            "3",
+            "--n-init",
+            "2",
+            "--seed",
+            "5",
+            "-q",
+            "-o",
+            path_str(p),
+        ]));
+    }
+    assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
+}
+
+/// `gmmc import sklearn` of an exported scikit-learn model, then `gmmc train --init-model`,
+/// follows scikit-learn's own EM continued from that model on data outside the reference
+/// fixtures (`tests/fixtures/make_warm_start_case.py`).
+#[test]
+fn import_then_warm_start_reproduces_scikit_learn() {
+    let dir = tempfile::tempdir().unwrap();
+    let start = dir.path().join("start.json");
+    let report = dir.path().join("report.json");
+    let export = fixture("warm-start/export.json");
+    ok(&gmmc(&[
+        "import",
+        "sklearn",
+        path_str(&export),
+        "-o",
+        path_str(&start),
+    ]));
+    ok(&gmmc(&[
+        "train",
+        &motor_train(),
+        "--label-column",
+        "label",
+        "--init-model",
+        path_str(&start),
+        "--tol",
+        "0",
+        "--max-iter",
+        "12",
+        "-q",
+        "-o",
+        path_str(&dir.path().join("m.json")),
+        "--report",
+        path_str(&report),
+    ]));
+    let r: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let expected: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture("warm-start/case.json")).unwrap())
+            .unwrap();
+    let ours = f64s(&r["lower_bounds"]);
+    let theirs = f64s(&expected["lower_bounds"]);
+    assert_eq!(ours.len(), theirs.len());
+    for (a, b) in ours.iter().zip(&theirs) {
+        assert!(
+            ((a - b) / b).abs() < 1e-8,
+            "lower bound {a} vs scikit-learn {b}"
+        );
+    }
+    assert_eq!(r["converged"], false);
+}
+
+#[test]
+fn stdin_and_npy_inputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("m.json");
+    let csv = std::fs::read(fixture("sklearn/em-full/train.csv")).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_gmmc"))
+        .args(["train", "-", "-k", "3", "-q", "-o", path_str(&model)])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(child.stdin.as_mut().unwrap(), &csv).unwrap();
+    drop(child.stdin.take());
+    ok(&child.wait_with_output().unwrap());
+    let m = Model::from_json(&std::fs::read_to_string(&model).unwrap()).unwrap();
+    assert_eq!(m.training.data.as_deref(), Some("<stdin>"));
+    assert_eq!(m.n_features, 5);
+
+    // The same numbers as a NumPy .npy file (f8, C order) give the same model.
+    let (values, d) = common::read_numbers_csv(&fixture("sklearn/em-full/train.csv"));
+    let header = format!(
+        "{{'descr': '<f8', 'fortran_order': False, 'shape': ({}, {d}), }}",
+        values.len() / d
+    );
+    let mut header = header.into_bytes();
+    while (10 + header.len() + 1) % 64 != 0 {
+        header.push(b' ');
+    }
+    header.push(b'\n');
+    let mut npy = b"\x93NUMPY\x01\x00".to_vec();
+    npy.extend_from_slice(&(header.len() as u16).to_le_bytes());
+    npy.extend_from_slice(&header);
+    for v in &values {
+        npy.extend_from_slice(&v.to_le_bytes());
+    }
+    let npy_path = dir.path().join("train.npy");
+    std::fs::write(&npy_path, npy).unwrap();
+    let from_npy = dir.path().join("npy.json");
+    ok(&gmmc(&[
+        "train",
+        path_str(&npy_path),
+        "-k",
+        "3",
+        "-q",
+        "-o",
+        path_str(&from_npy),
+    ]));
+    let n = Model::from_json(&std::fs::read_to_string(&from_npy).unwrap()).unwrap();
+    assert_eq!(
+        (&n.means, &n.precisions_cholesky, &n.weights),
+        (&m.means, &m.precisions_cholesky, &m.weights)
+    );
+}
+
+#[test]
+fn non_convergence_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("r.json");
+    let out = gmmc(&[
+        "train",
+        &motor_train(),
+        "--label-column",
+        "label",
+        "-k",
+        "4",
+        "--max-iter",
+        "1",
+        "-o",
+        path_str(&dir.path().join("m.json")),
+        "--report",
+        path_str(&report),
+    ]);
+    ok(&out);
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("warning: EM did not converge in 1 iterations")
+    );
+    let r: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(r["converged"], false);
+}
+
+#[test]
+fn failures_name_the_cause_and_leave_outputs_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("m.json");
+    std::fs::write(&model, b"precious").unwrap();
+
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, "a,b\n1,2\n3,nan\n5,6\n").unwrap();
+    let e = err(&gmmc(&["train", path_str(&bad), "-o", path_str(&model)]), 1);
+    assert!(
+        e.starts_with("error: ") && e.contains("bad.csv:3") && e.contains("\"b\""),
+        "{e}"
+    );
+    assert_eq!(std::fs::read(&model).unwrap(), b"precious");
+
+    let e = err(
+        &gmmc(&[
+            "train",
+            path_str(&bad),
+            "--axes",
+            "a",
+            "-k",
+            "9",
+            "-o",
+            path_str(&model),
+        ]),
+        1,
+    );
+    assert!(e.contains("3 sample(s) cannot fit 9 components"), "{e}");
+    assert_eq!(std::fs::read(&model).unwrap(), b"precious");
+
+    let e = err(&gmmc(&["score", path_str(&model), path_str(&bad)]), 1);
+    assert!(e.contains("m.json"), "{e}");
+
+    let e = err(
+        &gmmc(&["train", "--covariance", "round", path_str(&bad)]),
+        2,
+    );
+    assert!(e.contains("unknown covariance type `round`"), "{e}");
+
+    let e = err(
+        &gmmc(&["train", path_str(&dir.path().join("missing.csv"))]),
+        1,
+    );
+    assert!(e.contains("missing.csv"), "{e}");
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(leftovers.len(), 2, "{leftovers:?}");
+}
