@@ -3,7 +3,7 @@
 
 use std::time::Instant;
 
-use gmmc_model::{CovarianceType, FORMAT_NAME, FORMAT_VERSION, Model, ScoreKind, Training};
+use gmmc_model::{CovarianceType, FORMAT_NAME, FORMAT_VERSION, Model, ScoreKind, Training, packed};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
@@ -77,6 +77,19 @@ pub enum TrainError {
         n_samples: usize,
         /// K.
         n_components: usize,
+    },
+    /// A value is so large that its square overflows f64, or is not finite.
+    #[error(
+        "{value:e} in feature `{feature}` is too large to fit a Gaussian to (its \
+         square overflows f64): rescale the feature, for instance to standard units"
+    )]
+    ValueTooLarge {
+        /// The feature's name.
+        feature: String,
+        /// The 0-based row.
+        row: usize,
+        /// The value.
+        value: f64,
     },
     /// EM failed; `hint` says what to change.
     #[error("{source}; {hint}")]
@@ -180,6 +193,26 @@ fn check_options(options: &FitOptions, n: usize, d: usize) -> Result<(), TrainEr
     Ok(())
 }
 
+/// Largest magnitude a training value may have: squares and sums of squares of a few thousand
+/// such values stay far from f64's overflow at 1.8e308.
+pub const MAX_ABS_VALUE: f64 = 1e150;
+
+/// Refuses values whose squares would overflow (or that are not finite at all).
+fn check_magnitudes(x: Samples<'_>, names: &[String]) -> Result<(), TrainError> {
+    for i in 0..x.n_rows() {
+        for (j, &v) in x.row(i).iter().enumerate() {
+            if v.is_nan() || v.abs() > MAX_ABS_VALUE {
+                return Err(TrainError::ValueTooLarge {
+                    feature: names.get(j).cloned().unwrap_or_else(|| format!("#{j}")),
+                    row: i,
+                    value: v,
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Fits a Gaussian mixture to `x` with scikit-learn's semantics. `feature_names` (D) are used
 /// only in hints of error messages.
 pub fn fit(
@@ -189,6 +222,7 @@ pub fn fit(
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Fit, TrainError> {
     check_options(options, x.n_rows(), x.n_features())?;
+    check_magnitudes(x, feature_names)?;
     let em_options = EmOptions {
         max_iter: options.max_iter,
         tol: options.tol,
@@ -284,9 +318,49 @@ fn degenerate_hint(x: Samples<'_>, names: &[String], reg_covar: f64, error: &EmE
         ));
     }
     if constant.is_empty() && duplicated.is_empty() {
-        hint.push_str(" or use fewer components");
+        if collinear(x) {
+            hint.push_str(" or remove features that are linear combinations of others");
+        } else {
+            hint.push_str(" or use fewer components");
+        }
     }
     hint
+}
+
+/// Whether the data's own covariance (all rows, no regularisation) is singular: some feature
+/// is a linear combination of the others.
+fn collinear(x: Samples<'_>) -> bool {
+    let (n, d) = (x.n_rows(), x.n_features());
+    let mut mean = vec![0.0; d];
+    for i in 0..n {
+        for (m, v) in mean.iter_mut().zip(x.row(i)) {
+            *m += v / n as f64;
+        }
+    }
+    let mut scatter = vec![0.0; packed::len(d)];
+    for i in 0..n {
+        let row = x.row(i);
+        for j in 0..d {
+            for l in 0..=j {
+                scatter[packed::index(l, j)] += (row[l] - mean[l]) * (row[j] - mean[j]);
+            }
+        }
+    }
+    // Relative to the scale of each feature, a singular covariance has a pivot of rounding size.
+    let scale: Vec<f64> = (0..d)
+        .map(|j| scatter[packed::diagonal(j)].sqrt())
+        .collect();
+    if scale.iter().any(|s| *s == 0.0) {
+        return true;
+    }
+    let mut correlation = scatter;
+    for j in 0..d {
+        for l in 0..=j {
+            correlation[packed::index(l, j)] /= scale[l] * scale[j];
+        }
+        correlation[packed::diagonal(j)] -= 1e-9;
+    }
+    crate::covariance::full_precision_cholesky(&correlation, d).is_err()
 }
 
 /// What, besides the fit options, a model file needs: the data's description and the score.

@@ -158,7 +158,12 @@ pub fn run(args: Args) -> Result<(), Failure> {
     if show_progress {
         eprintln!();
     }
-    let trained = trained.map_err(|e| Failure::new(format!("{}: {e}", table.source)))?;
+    let trained = trained.map_err(|e| match &e {
+        train::TrainError::ValueTooLarge { row, .. } => {
+            Failure::new(format!("{}: {e}", table.row_location(*row)))
+        }
+        _ => Failure::new(format!("{}: {e}", table.source)),
+    })?;
     let model = &trained.model;
     let report = &trained.report;
     if !report.converged && args.max_iter > 0 {
@@ -167,6 +172,14 @@ pub fn run(args: Args) -> Result<(), Failure> {
              than --tol {}); raise --max-iter, or --tol",
             report.n_iter, args.tol
         );
+    }
+    for (c, w) in model.weights.iter().enumerate() {
+        if *w < 1e-9 {
+            eprintln!(
+                "warning: component {c} has weight {w:e}: it lost (almost) all its samples and \
+                 no longer shapes the score; fewer components (-k) would do as well"
+            );
+        }
     }
     write_output(&args.output, model.to_json().as_bytes())?;
     if let Some(path) = &args.report {
