@@ -350,7 +350,7 @@ fn collinear(x: Samples<'_>) -> bool {
     let scale: Vec<f64> = (0..d)
         .map(|j| scatter[packed::diagonal(j)].sqrt())
         .collect();
-    if scale.iter().any(|s| *s == 0.0) {
+    if scale.contains(&0.0) {
         return true;
     }
     let mut correlation = scatter;
