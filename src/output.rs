@@ -1,23 +1,57 @@
 //! Writing output files without ever leaving a partial one behind.
 
+use std::fs::{self, OpenOptions};
 use std::io::{self, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
-/// Writes `bytes` to `path` through a temporary file in the same folder, renamed into place
-/// once complete: a failure leaves an existing file untouched and creates none.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+/// Distinguishes temporary files of one process.
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// Creates a new, uniquely named file next to `path` (mode 0666 less the umask, as any new
+/// file), returning it and its name.
+fn create_temporary(path: &Path) -> io::Result<(fs::File, PathBuf)> {
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".gmmc-")
-        .suffix(".tmp")
-        .tempfile_in(dir)?;
-    tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    loop {
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let candidate = dir.join(format!(".{name}.gmmc-{}-{n}.tmp", std::process::id()));
+        match OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&candidate)
+        {
+            Ok(file) => return Ok((file, candidate)),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same folder, renamed into place
+/// once complete: a failure leaves an existing file untouched and creates none. An existing
+/// file keeps its permissions.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let (mut file, temporary) = create_temporary(path)?;
+    let result = (|| {
+        file.write_all(bytes)?;
+        if let Ok(existing) = fs::metadata(path) {
+            file.set_permissions(existing.permissions())?;
+        }
+        file.sync_all()?;
+        drop(file);
+        fs::rename(&temporary, path)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&temporary);
+    }
+    result
 }
 
 /// Writes `bytes` to `path` only if its current contents differ, so that build systems that
@@ -45,6 +79,22 @@ mod tests {
         assert_eq!(std::fs::read(&path).unwrap(), b"second");
         // Only the file itself is left in the folder: no temporary files.
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn permissions_are_those_of_any_new_file_or_kept() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let plain = dir.path().join("plain.txt");
+        std::fs::write(&plain, b"x").unwrap();
+        let ours = dir.path().join("ours.txt");
+        write_atomic(&ours, b"x").unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&ours), mode(&plain));
+        std::fs::set_permissions(&ours, std::fs::Permissions::from_mode(0o640)).unwrap();
+        write_atomic(&ours, b"y").unwrap();
+        assert_eq!(mode(&ours), 0o640);
     }
 
     #[test]

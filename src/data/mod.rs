@@ -403,8 +403,9 @@ pub fn load_csv_reader<R: Read>(
     csv::read(reader, source, options, None)
 }
 
-/// Loads a whole file's bytes, deciding between `.npy` and CSV as [`load`] does.
-fn load_bytes(bytes: &[u8], path: &str, options: &LoadOptions) -> Result<Table, DataError> {
+/// Loads a whole file's bytes already in memory, deciding between `.npy` and CSV as [`load`]
+/// does (`path` names the data in messages; a `.npy` extension selects the NumPy reader).
+pub fn load_bytes(bytes: &[u8], path: &str, options: &LoadOptions) -> Result<Table, DataError> {
     check_not_archive(bytes, path)?;
     let len = bytes.len() as u64;
     if has_npy_extension(path) || bytes.starts_with(npy::MAGIC) {
