@@ -11,6 +11,7 @@ pub mod data;
 
 pub use gmmc_model as model;
 
+pub mod axes;
 pub mod blocks;
 pub mod calibrate;
 pub mod covariance;
@@ -20,7 +21,12 @@ pub mod import;
 pub mod init;
 pub mod inspect;
 pub mod kmeans;
+pub mod marginal;
+pub mod metrics;
 pub mod mixture;
 pub mod output;
+pub mod plot;
 pub mod score;
+pub mod selection;
+pub mod threshold;
 pub mod train;
