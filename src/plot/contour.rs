@@ -91,16 +91,20 @@ pub struct Run {
 
 /// Filled bands: each node of the grid stands for the cell around it (half a step each way,
 /// clipped to the rectangle); horizontal runs of cells in the same band are merged into one
-/// rectangle.
+/// rectangle, and a run exactly above one of the previous row (same ends, same band) extends
+/// it upwards.
 pub fn band_runs(grid: &Grid, levels: &[f64]) -> Vec<Run> {
     let dx = (grid.x1 - grid.x0) / (grid.nx - 1) as f64;
     let dy = (grid.y1 - grid.y0) / (grid.ny - 1) as f64;
     let clamp_x = |x: f64| x.clamp(grid.x0, grid.x1);
     let clamp_y = |y: f64| y.clamp(grid.y0, grid.y1);
-    let mut runs = Vec::new();
+    let mut runs: Vec<Run> = Vec::new();
+    // Runs of the previous row by (first node, last node, band): index into `runs`.
+    let mut open: HashMap<(usize, usize, usize), usize> = HashMap::new();
     for j in 0..grid.ny {
         let yc = grid.y(j as f64);
         let (y0, y1) = (clamp_y(yc - dy / 2.0), clamp_y(yc + dy / 2.0));
+        let mut row_open = HashMap::new();
         let mut start = 0;
         while start < grid.nx {
             let b = band(grid.at(start, j), levels);
@@ -108,15 +112,27 @@ pub fn band_runs(grid: &Grid, levels: &[f64]) -> Vec<Run> {
             while end < grid.nx && band(grid.at(end, j), levels) == b {
                 end += 1;
             }
-            runs.push(Run {
-                x0: clamp_x(grid.x(start as f64) - dx / 2.0),
-                x1: clamp_x(grid.x((end - 1) as f64) + dx / 2.0),
-                y0,
-                y1,
-                band: b,
-            });
+            let key = (start, end, b);
+            let index = match open.get(&key) {
+                Some(&i) => {
+                    runs[i].y1 = y1;
+                    i
+                }
+                None => {
+                    runs.push(Run {
+                        x0: clamp_x(grid.x(start as f64) - dx / 2.0),
+                        x1: clamp_x(grid.x((end - 1) as f64) + dx / 2.0),
+                        y0,
+                        y1,
+                        band: b,
+                    });
+                    runs.len() - 1
+                }
+            };
+            row_open.insert(key, index);
             start = end;
         }
+        open = row_open;
     }
     runs
 }
@@ -281,10 +297,16 @@ mod tests {
         assert_eq!(band(f64::NAN, &[1.0, 2.0]), 2);
         let g = Grid::sample((0.0, 4.0), (0.0, 1.0), 5, 2, |x, _| x);
         let runs = band_runs(&g, &[1.5]);
-        // Per row: nodes 0, 1 in band 0 (x ≤ 1.5), nodes 2..4 in band 1.
-        assert_eq!(runs.len(), 4);
+        // Nodes 0, 1 in band 0 (x ≤ 1.5), nodes 2..4 in band 1, the same in both rows: two
+        // rectangles spanning the height.
+        assert_eq!(runs.len(), 2);
         assert_eq!((runs[0].x0, runs[0].x1, runs[0].band), (0.0, 1.5, 0));
         assert_eq!((runs[1].x0, runs[1].x1, runs[1].band), (1.5, 4.0, 1));
-        assert_eq!((runs[0].y0, runs[0].y1), (0.0, 0.5));
+        assert_eq!((runs[0].y0, runs[0].y1), (0.0, 1.0));
+        // f = x + 2y: the top row (2, 3, …, 6) is all band 1, so nothing merges vertically.
+        let g = Grid::sample((0.0, 4.0), (0.0, 1.0), 5, 2, |x, y| x + 2.0 * y);
+        let runs = band_runs(&g, &[1.5]);
+        assert_eq!(runs.len(), 3);
+        assert_eq!((runs[2].x0, runs[2].x1, runs[2].y0), (0.0, 4.0, 0.5));
     }
 }

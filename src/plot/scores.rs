@@ -9,6 +9,7 @@
 //! share of the class's rows, so that a few anomalies are as visible as many normal rows.
 
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::canvas::{Canvas, Frame, Swatch};
 use super::{ANOMALOUS, INK, NORMAL, PlotError, THRESHOLD, format_number};
@@ -179,10 +180,13 @@ pub fn scores(
     })?;
     if overflowing {
         canvas.chart_layer("overflow-label", &frame, |c| {
-            let style = ("sans-serif", 14).into_font().color(&INK);
+            let style = ("sans-serif", 14)
+                .into_font()
+                .color(&INK)
+                .pos(Pos::new(HPos::Center, VPos::Top));
             c.draw_series(std::iter::once(Text::new(
                 format!("> {}", format_number(hi)),
-                (overflow.0, y_max * 0.97),
+                ((overflow.0 + overflow.1) / 2.0, y_max),
                 style,
             )))
             .map(|_| ())

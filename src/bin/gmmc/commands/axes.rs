@@ -74,8 +74,8 @@ pub fn run(args: Args) -> Result<(), Failure> {
             n_normal,
         } => {
             println!(
-                "{} feature columns of {} ranked by how well each separates the {n_anomalous} rows \
-                 labelled {} from the {n_normal} others",
+                "{} feature columns of {}, ranked by how well each one separates\nthe \
+                 {n_anomalous} rows labelled {} from the {n_normal} others",
                 ranking.columns.len(),
                 table.source,
                 quoted(&args.anomaly_labels)
@@ -102,7 +102,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
         Groups::Classes { classes } => {
             let names: Vec<String> = classes.iter().map(|(c, n)| format!("{c} ({n})")).collect();
             println!(
-                "{} feature columns of {} ranked by how well each separates the classes {}",
+                "{} feature columns of {}, ranked by how well each one separates\nthe classes {}",
                 ranking.columns.len(),
                 table.source,
                 names.join(", ")

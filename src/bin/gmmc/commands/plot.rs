@@ -154,8 +154,8 @@ fn run_explorer(args: ExplorerArgs) -> Result<(), Failure> {
         None => (
             scored.scored.iter().map(|s| s.is_anomaly).collect(),
             [
-                "normal (score ≤ threshold)".to_string(),
-                "anomaly (score > threshold)".to_string(),
+                "normal by the model".to_string(),
+                "anomalous by the model".to_string(),
             ],
         ),
     };

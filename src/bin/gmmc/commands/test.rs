@@ -90,7 +90,7 @@ fn metric(v: Option<f64>) -> String {
     v.map_or_else(|| "n/a".to_string(), |v| format!("{v:.4}"))
 }
 
-/// A score with four decimals (`inf` for +∞).
+/// A score or threshold with four decimals (`inf` for +∞); `--json` has every digit.
 fn score(v: f64) -> String {
     if v.is_finite() {
         format!("{v:.4}")
@@ -113,7 +113,7 @@ fn text_report(model: &str, data: &str, labels: &[String], e: &Evaluation) -> St
     let _ = writeln!(
         s,
         "\nat the model's threshold {} (anomaly when score > threshold):",
-        e.threshold
+        score(e.threshold)
     );
     let _ = writeln!(s, "                  predicted normal  predicted anomaly");
     let _ = writeln!(
@@ -128,35 +128,36 @@ fn text_report(model: &str, data: &str, labels: &[String], e: &Evaluation) -> St
     );
     let _ = writeln!(
         s,
-        "  precision   {}   (share of alarms that are anomalies)",
+        "\n  precision     {}  share of alarms that are anomalies",
         metric(e.precision)
     );
     let _ = writeln!(
         s,
-        "  recall      {}   (share of anomalies caught)",
+        "  recall        {}  share of anomalies caught",
         metric(e.recall)
     );
-    let _ = writeln!(s, "  F1          {}", metric(e.f1));
-    let _ = writeln!(s, "  accuracy    {}", metric(e.accuracy));
+    let _ = writeln!(s, "  F1            {}", metric(e.f1));
+    let _ = writeln!(s, "  accuracy      {}", metric(e.accuracy));
     let _ = writeln!(
         s,
-        "  false alarms {}  (share of normal rows flagged)",
+        "  false alarms  {}  share of normal rows flagged",
         metric(e.false_positive_rate)
     );
     let _ = writeln!(s, "\nwhatever the threshold:");
-    let _ = writeln!(s, "  ROC AUC     {}", metric(e.roc_auc));
+    let _ = writeln!(s, "  ROC AUC       {}", metric(e.roc_auc));
     let _ = writeln!(
         s,
-        "  PR AUC      {}   (average precision)",
+        "  PR AUC        {}  average precision",
         metric(e.average_precision)
     );
     match &e.best_f1 {
         Some(b) => {
             let _ = writeln!(
                 s,
-                "\nhighest F1 on this data: {:.4} at threshold {} ({} of {} anomalies caught, {} false alarms)",
+                "\nhighest F1 on this data: {:.4} at threshold {} ({} of {} anomalies caught, \
+                 {} false alarms)",
                 b.f1,
-                b.threshold,
+                score(b.threshold),
                 b.confusion.true_positives,
                 e.n_anomalous,
                 b.confusion.false_positives
@@ -174,7 +175,10 @@ fn text_report(model: &str, data: &str, labels: &[String], e: &Evaluation) -> St
             );
         }
     }
-    let _ = writeln!(s, "\nscores            rows       min    median       max");
+    let _ = writeln!(
+        s,
+        "\nscores          rows         min      median         max"
+    );
     for (name, range) in [
         ("normal", &e.normal_scores),
         ("anomalous", &e.anomalous_scores),
@@ -194,14 +198,14 @@ fn text_report(model: &str, data: &str, labels: &[String], e: &Evaluation) -> St
                 };
                 let _ = writeln!(
                     s,
-                    "  {name:<12} {n:>7} {:>9} {:>9} {:>9}{broken}",
+                    "  {name:<12} {n:>5}  {:>10}  {:>10}  {:>10}{broken}",
                     score(*min),
                     score(*median),
                     score(*max)
                 );
             }
             None => {
-                let _ = writeln!(s, "  {name:<12} {:>7}", 0);
+                let _ = writeln!(s, "  {name:<12} {:>5}", 0);
             }
         }
     }

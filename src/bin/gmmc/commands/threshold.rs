@@ -126,7 +126,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
     let new = threshold::with_threshold(&model, value, &rule)
         .map_err(|e| Failure::new(format!("cannot set threshold {value}: {e}")))?;
     write_output(&args.output, new.to_json().as_bytes())?;
-    println!("threshold {old} → {value}{summary}");
+    println!("threshold {old:.4} → {value:.4}{summary}");
     println!("wrote {}", args.output.display());
     Ok(())
 }
