@@ -168,6 +168,31 @@ fn explorer_has_every_point_ellipse_and_the_threshold() {
         }
     }
 
+    // Features the model does not have, or the same one twice, are refused by name.
+    for (axes, reason) in [
+        (
+            "x,z",
+            "the model has no feature `z`; its features are `x` or `y`",
+        ),
+        ("y,1", "names `y` twice"),
+        ("x", "--axes takes two features"),
+    ] {
+        let out = gmmc(&[
+            "plot",
+            "explorer",
+            s(&t.model),
+            s(&t.labelled),
+            "--axes",
+            axes,
+            "-o",
+            s(&t.dir.path().join("never.svg")),
+        ]);
+        assert_eq!(out.status.code(), Some(1));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(reason), "{axes}: {err}");
+    }
+    assert!(!t.dir.path().join("never.svg").exists());
+
     // Without labels, points are coloured by the model's decision.
     ok(&gmmc(&[
         "plot",

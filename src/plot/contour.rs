@@ -200,8 +200,9 @@ pub fn level_lines(grid: &Grid, level: f64) -> Vec<Vec<(f64, f64)>> {
                 4 | 11 => segments.push((right, top)),
                 6 | 9 => segments.push((bottom, top)),
                 7 | 8 => segments.push((left, top)),
-                // Saddles: corners 0 and 2 on one side, 1 and 3 on the other.
-                5 | 10 => {
+                // The rest are 5 and 10, saddles: corners 0 and 2 on one side, 1 and 3 on
+                // the other.
+                _ => {
                     let joined = centre_above() == c[0];
                     if joined {
                         // Corners 0 and 2 connect through the centre: cut off 1 and 3.
@@ -212,7 +213,6 @@ pub fn level_lines(grid: &Grid, level: f64) -> Vec<Vec<(f64, f64)>> {
                         segments.push((right, top));
                     }
                 }
-                _ => unreachable!("a 4-bit case"),
             }
         }
     }

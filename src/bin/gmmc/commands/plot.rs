@@ -124,13 +124,15 @@ fn run_explorer(args: ExplorerArgs) -> Result<(), Failure> {
     let model = load_model(&args.model)?;
     let parts: Vec<&str> = args.axes.split(',').collect();
     let [a, b] = parts[..] else {
+        let example = model
+            .feature_names
+            .iter()
+            .take(2)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(",");
         return Err(Failure::new(format!(
-            "--axes takes two features, x and y (for instance --axes {},{}), not `{}`",
-            model.feature_names[0],
-            model
-                .feature_names
-                .get(1)
-                .unwrap_or(&model.feature_names[0]),
+            "--axes takes two features, x and y (for instance --axes {example}), not `{}`",
             args.axes
         )));
     };
