@@ -198,7 +198,7 @@ fn check_options(options: &FitOptions, n: usize, d: usize) -> Result<(), TrainEr
 pub const MAX_ABS_VALUE: f64 = 1e150;
 
 /// Refuses values whose squares would overflow (or that are not finite at all).
-fn check_magnitudes(x: Samples<'_>, names: &[String]) -> Result<(), TrainError> {
+pub fn check_magnitudes(x: Samples<'_>, names: &[String]) -> Result<(), TrainError> {
     for i in 0..x.n_rows() {
         for (j, &v) in x.row(i).iter().enumerate() {
             if v.is_nan() || v.abs() > MAX_ABS_VALUE {

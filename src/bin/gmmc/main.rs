@@ -2,6 +2,7 @@
 
 mod commands;
 mod failure;
+mod labelled;
 
 use std::process::ExitCode;
 
@@ -24,6 +25,11 @@ struct Cli {
 enum Command {
     Train(commands::train::Args),
     Score(commands::score::Args),
+    Test(commands::test::Args),
+    Threshold(commands::threshold::Args),
+    Axes(commands::axes::Args),
+    #[command(subcommand)]
+    Plot(commands::plot::Picture),
     Inspect(commands::inspect::Args),
     #[command(subcommand)]
     Import(commands::import::Source),
@@ -34,6 +40,10 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Train(args) => commands::train::run(args),
         Command::Score(args) => commands::score::run(args),
+        Command::Test(args) => commands::test::run(args),
+        Command::Threshold(args) => commands::threshold::run(args),
+        Command::Axes(args) => commands::axes::run(args),
+        Command::Plot(picture) => commands::plot::run(picture),
         Command::Inspect(args) => commands::inspect::run(args),
         Command::Import(source) => commands::import::run(source),
     };

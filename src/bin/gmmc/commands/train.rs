@@ -9,7 +9,9 @@ use gmmc::em::Samples;
 use gmmc::init::InitMethod;
 use gmmc::mixture::Mixture;
 use gmmc::model::{CovarianceType, ScoreKind};
-use gmmc::train::{self, FitOptions, ModelOptions, Progress, Start};
+use gmmc::selection::{self, Components, Search, SelectionProgress};
+use gmmc::train::{self, FitOptions, ModelOptions, Progress, Report, Start};
+use serde::Serialize;
 
 use crate::failure::{Failure, load_model, write_output};
 
@@ -28,9 +30,11 @@ pub struct Args {
     /// Where to write the model.
     #[arg(short, long, value_name = "MODEL.json", default_value = "model.json")]
     output: PathBuf,
-    /// Number of mixture components K.
-    #[arg(short = 'k', long = "components", value_name = "N")]
-    components: Option<usize>,
+    /// Number of mixture components K: a number, `auto` (fit K = 1 to 10 and keep the lowest
+    /// BIC) or `auto:MIN..MAX` (inclusive). BIC and AIC are scikit-learn's; the table of K,
+    /// BIC, AIC and mean log-likelihood is printed and added to --report as `selection`.
+    #[arg(short = 'k', long = "components", value_name = "N|auto[:MIN..MAX]")]
+    components: Option<Components>,
     /// Covariance type: full, tied, diag or spherical.
     #[arg(long, value_name = "TYPE")]
     covariance: Option<CovarianceType>,
@@ -78,6 +82,9 @@ pub struct Args {
     /// Also write a JSON training report (iterations, lower bounds, BIC, timing) here.
     #[arg(long, value_name = "REPORT.json")]
     report: Option<PathBuf>,
+    /// With --components auto: also draw BIC and AIC against K as an SVG picture here.
+    #[arg(long, value_name = "FILE.svg")]
+    plot: Option<PathBuf>,
     /// Print nothing but errors and warnings.
     #[arg(short, long)]
     quiet: bool,
@@ -106,19 +113,39 @@ pub fn run(args: Args) -> Result<(), Failure> {
     let x = Samples::new(&table.values, d)
         .ok_or_else(|| Failure::new(format!("{}: no feature columns to train on", table.source)))?;
 
+    let auto = match args.components {
+        Some(Components::Auto { min, max }) => {
+            if init_model.is_some() {
+                return Err(Failure::new(
+                    "--components auto cannot be combined with --init-model (a warm start fixes K)",
+                ));
+            }
+            Some((min, max))
+        }
+        _ => None,
+    };
+    if args.plot.is_some() && auto.is_none() {
+        return Err(Failure::new(
+            "--plot draws the choice of K: it needs --components auto",
+        ));
+    }
+    let fixed = match args.components {
+        Some(Components::Fixed(k)) => Some(k),
+        _ => None,
+    };
     let (k, covariance, start) = match &init_model {
         Some(m) => (
-            args.components.unwrap_or(m.n_components),
+            fixed.unwrap_or(m.n_components),
             args.covariance.unwrap_or(m.covariance_type),
             Start::Mixture(Mixture::from_model(m)),
         ),
         None => (
-            args.components.unwrap_or(1),
+            fixed.unwrap_or(1),
             args.covariance.unwrap_or(CovarianceType::Full),
             Start::Method(args.init),
         ),
     };
-    let fit_options = FitOptions {
+    let mut fit_options = FitOptions {
         covariance_type: covariance,
         n_components: k,
         start,
@@ -154,16 +181,40 @@ pub fn run(args: Args) -> Result<(), Failure> {
             }
         }
     };
-    let trained = train::train(x, &fit_options, &model_options, &mut progress);
-    if show_progress {
-        eprintln!();
-    }
-    let trained = trained.map_err(|e| match &e {
+    let located = |e: train::TrainError| match &e {
         train::TrainError::ValueTooLarge { row, .. } => {
             Failure::new(format!("{}: {e}", table.row_location(*row)))
         }
         _ => Failure::new(format!("{}: {e}", table.source)),
-    })?;
+    };
+    // Checked once up front, so that every K of `--components auto` is spared it.
+    train::check_magnitudes(x, &table.columns).map_err(located)?;
+    let selection = match auto {
+        Some(range) => {
+            let mut on_selection = |event: SelectionProgress| match event {
+                SelectionProgress::Start { n_components } if show_progress => {
+                    eprintln!("K = {n_components}:")
+                }
+                SelectionProgress::Start { .. } => {}
+                SelectionProgress::Fit(event) => progress(event),
+            };
+            let chosen =
+                selection::select(x, &fit_options, range, &table.columns, &mut on_selection)
+                    .map_err(|e| Failure::new(format!("{}: {e}", table.source)))?;
+            if show_progress {
+                eprintln!();
+            }
+            fit_options.n_components = chosen.best;
+            Some(chosen)
+        }
+        None => None,
+    };
+    let k = fit_options.n_components;
+    let trained = train::train(x, &fit_options, &model_options, &mut progress);
+    if show_progress {
+        eprintln!();
+    }
+    let trained = trained.map_err(located)?;
     let model = &trained.model;
     let report = &trained.report;
     if !report.converged && args.max_iter > 0 {
@@ -183,11 +234,33 @@ pub fn run(args: Args) -> Result<(), Failure> {
     }
     write_output(&args.output, model.to_json().as_bytes())?;
     if let Some(path) = &args.report {
+        let full = FullReport {
+            data: data_name(&args.data),
+            report,
+            selection: selection.as_ref(),
+        };
         let text =
-            serde_json::to_string_pretty(report).map_err(|e| Failure::new(e.to_string()))? + "\n";
+            serde_json::to_string_pretty(&full).map_err(|e| Failure::new(e.to_string()))? + "\n";
         write_output(path, text.as_bytes())?;
     }
+    if let (Some(path), Some(chosen)) = (&args.plot, &selection) {
+        let title = format!(
+            "choosing K on {}",
+            data_name(&args.data).unwrap_or_default()
+        );
+        let svg = gmmc::plot::selection::selection(chosen, &title)
+            .map_err(|e| Failure::new(e.to_string()))?;
+        write_output(path, svg.as_bytes())?;
+    }
     if !args.quiet {
+        if let Some(chosen) = &selection {
+            let (min, max) = auto.unwrap_or_default();
+            println!(
+                "chose K = {} of {min}..{max}: the lowest BIC ({covariance} covariances)",
+                chosen.best
+            );
+            print!("{}", selection::table(chosen));
+        }
         println!(
             "trained a {k}-component {covariance} Gaussian mixture on {} rows × {d} features of {}",
             report.n_samples, table.source
@@ -212,8 +285,22 @@ pub fn run(args: Args) -> Result<(), Failure> {
         if let Some(path) = &args.report {
             println!("wrote {}", path.display());
         }
+        if let Some(path) = &args.plot {
+            println!("wrote {}", path.display());
+        }
     }
     Ok(())
+}
+
+/// The `--report` file: the training report, and the table of K when K was chosen.
+#[derive(Serialize)]
+struct FullReport<'a> {
+    /// The data file's name (as recorded in the model).
+    data: Option<String>,
+    #[serde(flatten)]
+    report: &'a Report,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    selection: Option<&'a Search>,
 }
 
 /// The data file's name as recorded in the model (no folders: the model may travel).
