@@ -16,6 +16,7 @@ pub mod calibrate;
 pub mod covariance;
 pub mod criteria;
 pub mod em;
+pub mod emit;
 pub mod import;
 pub mod init;
 pub mod inspect;

@@ -105,14 +105,20 @@ impl Request {
     }
 }
 
-/// A failure, reported on the path literal.
-fn failure(span: Span, message: String) -> TokenStream {
-    quote_spanned!(span => ::core::compile_error!(#message);)
+/// A failure, reported on the path literal: `compile_error!` as an item (with `;`) or as an
+/// expression (without).
+fn failure(span: Span, message: String, as_item: bool) -> TokenStream {
+    if as_item {
+        quote_spanned!(span => ::core::compile_error!(#message);)
+    } else {
+        quote_spanned!(span => ::core::compile_error!(#message))
+    }
 }
 
 /// The model file, read and validated, and its absolute path (for `include_bytes!`).
-fn load(path: &LitStr) -> Result<(Model, String), TokenStream> {
+fn load(path: &LitStr, as_item: bool) -> Result<(Model, String), TokenStream> {
     let span = path.span();
+    let failure = |message: String| failure(span, message, as_item);
     let written = path.value();
     let base = std::env::var_os("CARGO_MANIFEST_DIR")
         .map(PathBuf::from)
@@ -120,31 +126,26 @@ fn load(path: &LitStr) -> Result<(Model, String), TokenStream> {
         .unwrap_or_default();
     let resolved = base.join(&written);
     let bytes = std::fs::read(&resolved).map_err(|e| {
-        failure(
-            span,
-            format!(
-                "include_gmm!: cannot read model file `{written}` ({}): {e}",
-                resolved.display()
-            ),
-        )
+        failure(format!(
+            "include_gmm!: cannot read model file `{written}` ({}): {e}",
+            resolved.display()
+        ))
     })?;
     let model = Model::from_slice(&bytes)
-        .map_err(|e| failure(span, format!("include_gmm!: model file `{written}`: {e}")))?;
+        .map_err(|e| failure(format!("include_gmm!: model file `{written}`: {e}")))?;
     let absolute = resolved.to_str().map(str::to_owned).ok_or_else(|| {
-        failure(
-            span,
-            format!(
-                "include_gmm!: the path of model file `{written}` ({}) is not valid UTF-8",
-                resolved.display()
-            ),
-        )
+        failure(format!(
+            "include_gmm!: the path of model file `{written}` ({}) is not valid UTF-8",
+            resolved.display()
+        ))
     })?;
     Ok((model, absolute))
 }
 
 fn expand(request: &Request) -> TokenStream {
     let path = request.path();
-    let (model, absolute) = match load(path) {
+    let as_item = matches!(request, Request::Item { .. });
+    let (model, absolute) = match load(path, as_item) {
         Ok(loaded) => loaded,
         Err(error) => return error,
     };

@@ -27,6 +27,8 @@ enum Command {
     Inspect(commands::inspect::Args),
     #[command(subcommand)]
     Import(commands::import::Source),
+    #[command(subcommand)]
+    Emit(commands::emit::Target),
 }
 
 fn main() -> ExitCode {
@@ -36,6 +38,7 @@ fn main() -> ExitCode {
         Command::Score(args) => commands::score::run(args),
         Command::Inspect(args) => commands::inspect::run(args),
         Command::Import(source) => commands::import::run(source),
+        Command::Emit(target) => commands::emit::run(target),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

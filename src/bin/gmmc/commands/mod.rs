@@ -1,5 +1,6 @@
 //! One module per subcommand: its arguments (clap derive) and what it does.
 
+pub mod emit;
 pub mod import;
 pub mod inspect;
 pub mod score;
