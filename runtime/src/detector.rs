@@ -9,6 +9,27 @@ use crate::score::ScoreTransform;
 /// [`Diag`](crate::Diag), [`Spherical`](crate::Spherical)). Generated code builds it as a
 /// `static` or `const`; the methods take fixed-size arrays, so a wrong number of features does
 /// not compile, and no input makes them panic or return NaN.
+///
+/// Written by hand for illustration (generated code looks the same): one standard-normal
+/// component over two features read from inputs 2 and 0 of a 3-value input vector.
+///
+/// ```
+/// use gmmc_runtime::{Detector, Diag, ScoreKind, ScoreTransform};
+///
+/// static DETECTOR: Detector<Diag<2, 1>, 2, 3> = Detector {
+///     // c = ln 1 + Σ ln 1 − ½·2·ln 2π
+///     mixture: Diag { constants: [-1.837_877], means: [[0.0, 0.0]], factors: [[1.0, 1.0]] },
+///     axes: [2, 0],
+///     transform: ScoreTransform { kind: ScoreKind::Nll, offset: 0.0, scale: 1.0, threshold: 6.0 },
+/// };
+///
+/// // −ln p(1, 2) = ln 2π + (1² + 2²)/2 = 4.3379
+/// assert!((DETECTOR.score(&[1.0, 2.0]) - 4.337_877).abs() < 1e-5);
+/// assert!(!DETECTOR.is_anomaly(&[1.0, 2.0]));
+/// assert_eq!(DETECTOR.features(&[2.0, 99.0, 1.0]), [1.0, 2.0]);
+/// assert!(DETECTOR.is_anomaly(&[f32::NAN, 0.0])); // a broken sensor is never normal
+/// // DETECTOR.score(&[1.0, 2.0, 3.0]); // does not compile: expected an array of 2
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct Detector<M, const D: usize, const N: usize> {
     /// The mixture and its scoring kernel.

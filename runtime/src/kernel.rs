@@ -30,8 +30,9 @@ pub(crate) fn difference<const D: usize>(x: &[f32; D], mean: &[f32; D]) -> [f32;
 pub(crate) fn quadratic_packed<const D: usize>(diff: &[f32; D], factor: &[f32]) -> f32 {
     let mut rest = factor;
     let mut q = 0.0f32;
-    for j in 0..D {
-        let Some((column, tail)) = rest.split_at_checked(j + 1) else {
+    // Column j has j + 1 entries.
+    for column_len in 1..=D {
+        let Some((column, tail)) = rest.split_at_checked(column_len) else {
             return f32::INFINITY;
         };
         rest = tail;

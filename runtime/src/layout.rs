@@ -12,9 +12,9 @@ use crate::kernel::{
 };
 
 /// Number of entries of a packed D×D upper triangle, `D(D+1)/2`: the `P` of [`Full`] and
-/// [`Tied`].
+/// [`Tied`]. (Saturates instead of overflowing for sizes no array can have.)
 pub const fn packed_len(d: usize) -> usize {
-    d * (d + 1) / 2
+    d.saturating_mul(d.saturating_add(1)) / 2
 }
 
 /// A Gaussian mixture over `D` features: the log-density of a sample.

@@ -30,6 +30,18 @@
 #![cfg_attr(not(test), no_std)]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+// No code path may panic: no indexing or slicing that can fail, no unwrap, no panic. (The only
+// assertions are `const` ones, which fail at compile time.)
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::panic,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::arithmetic_side_effects
+    )
+)]
 
 mod detector;
 mod kernel;
