@@ -20,6 +20,7 @@ pub mod calibrate;
 pub mod covariance;
 pub mod criteria;
 pub mod em;
+pub mod emit;
 pub mod import;
 pub mod init;
 pub mod inspect;

@@ -9,7 +9,8 @@
 //! - [`packed`]: the packed upper-triangle layout used for precision Cholesky factors;
 //! - [`device`]: the flat arrays every emitted scorer stores, in f32 or f64;
 //! - [`scoring`]: the derived scoring constants (one folded constant per component) and a
-//!   reference `f64` scorer that defines what every emitted scorer must compute.
+//!   reference `f64` scorer that defines what every emitted scorer must compute;
+//! - [`rust`]: the Rust token emitter shared by `gmmc emit rust` and `include_gmm!`.
 //!
 //! ```
 //! let json = r#"{
@@ -30,6 +31,7 @@ pub mod device;
 mod error;
 mod format;
 pub mod packed;
+pub mod rust;
 pub mod scoring;
 mod validate;
 

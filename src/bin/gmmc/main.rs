@@ -33,6 +33,8 @@ enum Command {
     Inspect(commands::inspect::Args),
     #[command(subcommand)]
     Import(commands::import::Source),
+    #[command(subcommand)]
+    Emit(commands::emit::Target),
 }
 
 fn main() -> ExitCode {
@@ -46,6 +48,7 @@ fn main() -> ExitCode {
         Command::Plot(picture) => commands::plot::run(picture),
         Command::Inspect(args) => commands::inspect::run(args),
         Command::Import(source) => commands::import::run(source),
+        Command::Emit(target) => commands::emit::run(target),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
