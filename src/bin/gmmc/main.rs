@@ -13,7 +13,8 @@ use clap::{Parser, Subcommand};
 /// model as code for microcontrollers.
 ///
 /// A typical session: `gmmc train features.csv -k 4 -o model.json`, then
-/// `gmmc score model.json new.csv`, then `gmmc inspect model.json`.
+/// `gmmc score model.json new.csv`, then `gmmc inspect model.json`, then
+/// `gmmc emit c model.json -o gmm.h` for the device.
 #[derive(Parser)]
 #[command(name = "gmmc", version, about, long_about, max_term_width = 100)]
 struct Cli {
