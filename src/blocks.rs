@@ -17,9 +17,13 @@ pub const CHUNK_ROWS: usize = 256;
 /// The most blocks a pass is split into (so that per-block accumulators stay few).
 const MAX_BLOCKS: usize = 64;
 
+/// The fewest rows in a block (so that small data sets are not split into more blocks than
+/// their work is worth).
+const MIN_BLOCK_ROWS: usize = 4 * CHUNK_ROWS;
+
 /// Rows per block for a data set of `n` rows: a whole number of chunks, depending on `n` only.
 pub fn block_rows(n: usize) -> usize {
-    let per_block = n.div_ceil(MAX_BLOCKS).max(1);
+    let per_block = n.div_ceil(MAX_BLOCKS).max(MIN_BLOCK_ROWS);
     per_block.div_ceil(CHUNK_ROWS) * CHUNK_ROWS
 }
 
@@ -48,11 +52,24 @@ where
     I: Fn() -> A + Sync,
     W: Fn(&mut A, Range<usize>) + Sync,
 {
+    map_blocks_with(n, init, || (), |acc, (), range| work(acc, range))
+}
+
+/// [`map_blocks`] with scratch space: `scratch()` makes working buffers that a thread reuses
+/// for the blocks it processes (their contents carry nothing from one block to the next that
+/// the result may depend on: `work` must overwrite what it reads).
+pub fn map_blocks_with<A, T, I, B, W>(n: usize, init: I, scratch: B, work: W) -> Vec<A>
+where
+    A: Send,
+    I: Fn() -> A + Sync,
+    B: Fn() -> T + Sync + Send,
+    W: Fn(&mut A, &mut T, Range<usize>) + Sync,
+{
     blocks(n)
         .into_par_iter()
-        .map(|range| {
+        .map_init(scratch, |buffers, range| {
             let mut acc = init();
-            work(&mut acc, range);
+            work(&mut acc, buffers, range);
             acc
         })
         .collect()

@@ -14,6 +14,7 @@ use gmmc_model::{CovarianceType, packed};
 
 use crate::blocks;
 use crate::covariance::{self, NotPositiveDefinite};
+use crate::kernel::{self, CHUNK_ROWS, Chunk, Components, Moments, RowBuffers};
 use crate::mixture::Mixture;
 
 /// scikit-learn adds `10·ε` to every component's responsibility sum, so that a component
@@ -55,6 +56,11 @@ impl<'a> Samples<'a> {
     /// Row `i`.
     pub fn row(&self, i: usize) -> &'a [f64] {
         &self.values[i * self.d..(i + 1) * self.d]
+    }
+
+    /// Rows `range`, row-major.
+    pub fn rows(&self, range: std::ops::Range<usize>) -> &'a [f64] {
+        &self.values[range.start * self.d..range.end * self.d]
     }
 
     /// All values, row-major.
@@ -104,167 +110,49 @@ pub(crate) struct Stats {
     pub s2: Vec<f64>,
 }
 
-impl Stats {
-    fn zeros(covariance_type: CovarianceType, k: usize, d: usize) -> Stats {
-        let s2 = match covariance_type {
-            CovarianceType::Full => k * packed::len(d),
-            CovarianceType::Tied => packed::len(d),
-            CovarianceType::Diag | CovarianceType::Spherical => k * d,
-        };
-        Stats {
-            sum_ll: 0.0,
-            nk: vec![0.0; k],
-            s1: vec![0.0; k * d],
-            s2: vec![0.0; s2],
-        }
-    }
-
-    fn merge(&mut self, other: &Stats) {
-        self.sum_ll += other.sum_ll;
-        for (a, b) in self.nk.iter_mut().zip(&other.nk) {
-            *a += b;
-        }
-        for (a, b) in self.s1.iter_mut().zip(&other.s1) {
-            *a += b;
-        }
-        for (a, b) in self.s2.iter_mut().zip(&other.s2) {
-            *a += b;
-        }
-    }
-
-    /// Adds row `x` with responsibility `r` to component `k`, centred on `center`.
-    #[inline]
-    fn add(
-        &mut self,
-        cov: CovarianceType,
-        k: usize,
-        r: f64,
-        x: &[f64],
-        center: &[f64],
-        diff: &mut [f64],
-    ) {
-        let d = x.len();
-        for ((t, xi), ci) in diff.iter_mut().zip(x).zip(center) {
-            *t = xi - ci;
-        }
-        self.nk[k] += r;
-        for (s, t) in self.s1[k * d..(k + 1) * d].iter_mut().zip(diff.iter()) {
-            *s += r * t;
-        }
-        match cov {
-            CovarianceType::Full | CovarianceType::Tied => {
-                let base = if cov == CovarianceType::Full {
-                    k * packed::len(d)
-                } else {
-                    0
-                };
-                let s2 = &mut self.s2[base..base + packed::len(d)];
-                for j in 0..d {
-                    let rj = r * diff[j];
-                    let col = &mut s2[packed::column_start(j)..packed::column_start(j) + j + 1];
-                    for (s, t) in col.iter_mut().zip(diff.iter()) {
-                        *s += rj * t;
-                    }
-                }
-            }
-            CovarianceType::Diag | CovarianceType::Spherical => {
-                for (s, t) in self.s2[k * d..(k + 1) * d].iter_mut().zip(diff.iter()) {
-                    *s += r * t * t;
-                }
-            }
-        }
-    }
+/// What one block of a pass adds up.
+struct BlockSums {
+    sum_ll: f64,
+    moments: Moments,
 }
 
-/// Per-component weighted log-probabilities `ln w_k + ln N(x | μ_k, Σ_k)` of one row.
-#[inline]
-pub(crate) fn log_probs(
-    mix: &Mixture,
-    constants: &[f64],
-    x: &[f64],
-    diff: &mut [f64],
-    out: &mut [f64],
-) {
-    let d = mix.n_features;
-    for (k, slot) in out.iter_mut().enumerate() {
-        let mean = mix.mean(k);
-        for ((t, xi), mi) in diff.iter_mut().zip(x).zip(mean) {
-            *t = xi - mi;
-        }
-        let f = mix.factor(k);
-        let q = match mix.covariance_type {
-            CovarianceType::Full | CovarianceType::Tied => {
-                let mut q = 0.0;
-                for j in 0..d {
-                    let col = &f[packed::column_start(j)..packed::column_start(j) + j + 1];
-                    let y: f64 = col.iter().zip(diff.iter()).map(|(a, b)| a * b).sum();
-                    q += y * y;
-                }
-                q
-            }
-            CovarianceType::Diag => diff
-                .iter()
-                .zip(f)
-                .map(|(t, p)| {
-                    let y = t * p;
-                    y * y
-                })
-                .sum(),
-            CovarianceType::Spherical => {
-                let ss: f64 = diff.iter().map(|t| t * t).sum();
-                ss * (f[0] * f[0])
-            }
-        };
-        *slot = constants[k] - 0.5 * q;
+/// Merges per-block sums in block order into the M-step's statistics.
+fn merge_blocks(parts: Vec<BlockSums>, cov: CovarianceType, k: usize, d: usize) -> Stats {
+    let mut sum_ll = 0.0;
+    let mut total = Moments::zeros(cov, k, d);
+    for p in &parts {
+        sum_ll += p.sum_ll;
+        total.merge(&p.moments);
     }
-}
-
-/// Max-shifted log-sum-exp of a non-empty slice.
-#[inline]
-fn log_sum_exp(v: &[f64]) -> f64 {
-    let max = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    if !max.is_finite() {
-        return max;
+    Stats {
+        sum_ll,
+        nk: total.nk,
+        s1: total.s1,
+        s2: total.s2,
     }
-    max + v.iter().map(|t| (t - max).exp()).sum::<f64>().ln()
 }
 
 /// One fused pass: the E-step under `mix` and the statistics of the next M-step, centred on
 /// `mix`'s means.
 pub(crate) fn e_step_with_stats(mix: &Mixture, x: Samples<'_>) -> Stats {
     let (k, d, cov) = (mix.n_components, mix.n_features, mix.covariance_type);
-    let constants = mix.log_constants();
-    let parts = blocks::map_blocks(
+    let components = Components::new(mix);
+    let parts = blocks::map_blocks_with(
         x.n_rows(),
-        || Stats::zeros(cov, k, d),
-        |stats, range| {
-            let mut lp = vec![0.0; k];
-            let mut diff = vec![0.0; d];
-            for chunk in blocks::chunks(range) {
-                for i in chunk {
-                    let row = x.row(i);
-                    log_probs(mix, &constants, row, &mut diff, &mut lp);
-                    let lse = log_sum_exp(&lp);
-                    stats.sum_ll += lse;
-                    for (c, &l) in lp.iter().enumerate() {
-                        let r = (l - lse).exp();
-                        if r != 0.0 {
-                            stats.add(cov, c, r, row, mix.mean(c), &mut diff);
-                        }
-                    }
-                }
+        || BlockSums {
+            sum_ll: 0.0,
+            moments: Moments::zeros(cov, k, d),
+        },
+        || (Chunk::new(d), RowBuffers::new(k)),
+        |sums, (chunk, buf), range| {
+            for rows in blocks::chunks(range) {
+                chunk.load(x.rows(rows));
+                sums.sum_ll += kernel::e_step(&components, chunk, buf);
+                sums.moments.add_chunk(cov, chunk, &buf.lp, &mix.means);
             }
         },
     );
-    merge_all(parts, cov, k, d)
-}
-
-fn merge_all(parts: Vec<Stats>, cov: CovarianceType, k: usize, d: usize) -> Stats {
-    let mut total = Stats::zeros(cov, k, d);
-    for p in &parts {
-        total.merge(p);
-    }
-    total
+    merge_blocks(parts, cov, k, d)
 }
 
 /// Statistics of the data under given responsibilities (`resp(i, out)` writes row i's K
@@ -280,24 +168,28 @@ where
     R: Fn(usize, &mut [f64]) + Sync,
 {
     let d = x.n_features();
-    let parts = blocks::map_blocks(
+    let parts = blocks::map_blocks_with(
         x.n_rows(),
-        || Stats::zeros(cov, k, d),
-        |stats, range| {
-            let mut r = vec![0.0; k];
-            let mut diff = vec![0.0; d];
-            for i in range {
-                resp(i, &mut r);
-                let row = x.row(i);
-                for (c, &rc) in r.iter().enumerate() {
-                    if rc != 0.0 {
-                        stats.add(cov, c, rc, row, &centers[c * d..(c + 1) * d], &mut diff);
+        || BlockSums {
+            sum_ll: 0.0,
+            moments: Moments::zeros(cov, k, d),
+        },
+        || (Chunk::new(d), vec![0.0; CHUNK_ROWS * k], vec![0.0; k]),
+        |sums, (chunk, r, row_resp), range| {
+            for rows in blocks::chunks(range) {
+                r.fill(0.0);
+                for (b, i) in rows.clone().enumerate() {
+                    resp(i, row_resp);
+                    for (c, v) in row_resp.iter().enumerate() {
+                        r[c * CHUNK_ROWS + b] = *v;
                     }
                 }
+                chunk.load(x.rows(rows));
+                sums.moments.add_chunk(cov, chunk, r, centers);
             }
         },
     );
-    merge_all(parts, cov, k, d)
+    merge_blocks(parts, cov, k, d)
 }
 
 /// The M-step: weights, means and precision factors from statistics centred on `centers`.
@@ -510,16 +402,20 @@ pub fn run(
 
 /// The log-likelihood of every row under `mix` (f64, parallel, in row order).
 pub fn log_likelihoods(mix: &Mixture, x: Samples<'_>) -> Vec<f64> {
-    let constants = mix.log_constants();
     let (k, d) = (mix.n_components, mix.n_features);
-    let parts = blocks::map_blocks(x.n_rows(), Vec::new, |out: &mut Vec<f64>, range| {
-        let mut lp = vec![0.0; k];
-        let mut diff = vec![0.0; d];
-        out.reserve(range.len());
-        for i in range {
-            log_probs(mix, &constants, x.row(i), &mut diff, &mut lp);
-            out.push(log_sum_exp(&lp));
-        }
-    });
+    let components = Components::new(mix);
+    let parts = blocks::map_blocks_with(
+        x.n_rows(),
+        Vec::new,
+        || (Chunk::new(d), RowBuffers::new(k)),
+        |out: &mut Vec<f64>, (chunk, buf), range| {
+            out.reserve(range.len());
+            for rows in blocks::chunks(range) {
+                chunk.load(x.rows(rows));
+                kernel::log_likelihoods(&components, chunk, buf);
+                out.extend_from_slice(&buf.lse[..chunk.rows()]);
+            }
+        },
+    );
     parts.concat()
 }

@@ -1,0 +1,1031 @@
+//! The arithmetic of one EM pass, a chunk of rows at a time, in SIMD registers.
+//!
+//! A chunk of up to [`CHUNK_ROWS`] rows is first turned feature-major: feature `i` of every
+//! row of the chunk lies contiguously (`xᵢ[b]`), so that one SIMD register holds one feature of
+//! several rows. Every quantity is computed about a component's mean (`Δ = x − μₖ`, never
+//! `x·U − μ·U`), so that data far from the origin keeps its precision:
+//!
+//! - full and tied: the chunk is centred into `Δ`; the E-step computes, for every row,
+//!   `yⱼ = Σ_{i≤j} U[i][j]·Δᵢ` and `q = Σⱼ yⱼ²` with several rows per register and several
+//!   columns of U per loaded `Δᵢ`; the M-step statistics add `Σr`, `Σr·Δᵢ` and
+//!   `Σ (r·Δᵢ)·Δⱼ` (i ≤ j) in tiles of entries held in registers;
+//! - diag and spherical: the centring is fused into the loops (no `Δ` is stored); the E-step
+//!   computes `Σᵢ ((xᵢ − μᵢ)·pᵢ)²` (diag) or `p²·Σᵢ (xᵢ − μᵢ)²` (spherical), the M-step
+//!   `Σr`, `Σr·Δᵢ` and `Σr·Δᵢ²`.
+//!
+//! The cost of full covariance is two triangular products per row and component (E-step and
+//! M-step, about N·K·D²/2 multiply-adds each), which run as register-tiled fused multiply-adds.
+//!
+//! The kernels are written once for `pulp`'s portable SIMD types and compiled for the widest
+//! instruction set the CPU has (AVX2 with FMA where present, detected at run time; plain f64
+//! otherwise). Every sum runs in an order fixed by the chunk (sums over rows in
+//! [`PARTIAL_SUMS`] interleaved partial sums per register lane, combined in a fixed order), so
+//! the result depends only on the data, the chunking (a function of the number of rows) and the
+//! instruction set — never on the number of threads.
+
+use gmmc_model::{CovarianceType, packed};
+use pulp::{Simd, WithSimd};
+
+use crate::exp_ln;
+use crate::mixture::Mixture;
+
+pub use crate::blocks::CHUNK_ROWS;
+
+/// Rows of a chunk are padded with zero rows to a multiple of this: a whole number of
+/// [`ROW_TILE`]s and of [`PARTIAL_SUMS`] registers for every SIMD width up to 8 lanes.
+const ROW_PADDING: usize = 32;
+
+/// Rows transposed together when a chunk is loaded (the register transpose's blocks fit in
+/// it).
+const TRANSPOSE_ROWS: usize = 8;
+
+/// Registers of rows computed together in the E-step's triangular product and the M-step's
+/// scatter.
+const ROW_TILE: usize = 2;
+
+/// Columns of the triangular factor computed together in the E-step (each loaded `Δᵢ` serves
+/// this many columns), and columns of a scatter tile in the M-step.
+const COLUMN_TILE: usize = 4;
+
+/// Rows (features i) of a scatter tile in the M-step.
+const SCATTER_ROWS: usize = 2;
+
+/// Independent partial sums of a sum over the rows of a chunk (enough to hide the latency of
+/// an addition).
+const PARTIAL_SUMS: usize = 4;
+
+/// Runs `op` compiled for the widest SIMD instruction set this CPU has.
+#[inline(always)]
+fn vectorized<Op: WithSimd>(op: Op) -> Op::Output {
+    pulp::Arch::new().dispatch(op)
+}
+
+/// A chunk of rows, feature-major, padded with zero rows to a multiple of `ROW_PADDING`.
+#[derive(Clone, Debug)]
+pub(crate) struct Chunk {
+    d: usize,
+    /// Real rows.
+    m: usize,
+    /// Rows including the padding.
+    padded: usize,
+    /// `x[i·CHUNK_ROWS + b]`: feature i of row b. Feature rows beyond D (up to a whole
+    /// [`COLUMN_TILE`]) are zero.
+    x: Vec<f64>,
+    /// The chunk centred on one component's mean, same layout (full and tied only).
+    delta: Vec<f64>,
+    /// `r·Δ`, same layout (full and tied only).
+    weighted: Vec<f64>,
+}
+
+/// Feature rows a chunk stores: D rounded up to whole column tiles, the extra rows zero.
+fn stored_features(d: usize) -> usize {
+    d.div_ceil(COLUMN_TILE) * COLUMN_TILE
+}
+
+impl Chunk {
+    /// Buffers for chunks of `d` features (allocated once per block of rows).
+    pub fn new(d: usize) -> Chunk {
+        let len = stored_features(d) * CHUNK_ROWS;
+        Chunk {
+            d,
+            m: 0,
+            padded: 0,
+            x: vec![0.0; len],
+            delta: vec![0.0; len],
+            weighted: vec![0.0; len],
+        }
+    }
+
+    /// Loads the rows of `xs` (m × D row-major, m ≤ `CHUNK_ROWS`).
+    pub fn load(&mut self, xs: &[f64]) {
+        self.load_centred(xs, &[]);
+    }
+
+    /// Loads the rows of `xs` (m × D row-major, m ≤ `CHUNK_ROWS`) minus `offset` (D values, or
+    /// none for no offset).
+    ///
+    /// With AVX, blocks of 4 rows × 4 features are transposed in registers; otherwise (and for
+    /// the features and rows left over) one value at a time, in blocks of [`TRANSPOSE_ROWS`]
+    /// rows so that the rows read and the feature rows written both stay in the first-level
+    /// cache. Both give the same values (`x − offset`, rounded once).
+    pub fn load_centred(&mut self, xs: &[f64], offset: &[f64]) {
+        let d = self.d;
+        self.m = xs.len() / d;
+        self.padded = self.m.div_ceil(ROW_PADDING) * ROW_PADDING;
+        let (rows_done, features_done) = transpose::blocks(&mut self.x, xs, d, offset);
+        let offset_of = |i: usize| offset.get(i).copied().unwrap_or(0.0);
+        // Features left over by the register transpose, on the rows it did.
+        for b0 in (0..rows_done).step_by(TRANSPOSE_ROWS) {
+            let block = &xs[b0 * d..(b0 + TRANSPOSE_ROWS) * d];
+            for i in features_done..d {
+                let o = offset_of(i);
+                let out = &mut self.x[i * CHUNK_ROWS + b0..i * CHUNK_ROWS + b0 + TRANSPOSE_ROWS];
+                for (j, slot) in out.iter_mut().enumerate() {
+                    *slot = block[j * d + i] - o;
+                }
+            }
+        }
+        // Rows left over, every feature.
+        let rest = &xs[rows_done * d..];
+        for i in 0..d {
+            let o = offset_of(i);
+            let feature = &mut self.x[i * CHUNK_ROWS + rows_done..i * CHUNK_ROWS + self.padded];
+            let (real, padding) = feature.split_at_mut(self.m - rows_done);
+            for (j, slot) in real.iter_mut().enumerate() {
+                *slot = rest[j * d + i] - o;
+            }
+            padding.fill(0.0);
+        }
+    }
+
+    /// Real rows in the chunk.
+    pub fn rows(&self) -> usize {
+        self.m
+    }
+
+    /// Feature `i` of the (padded) rows, in registers.
+    #[inline(always)]
+    fn feature<S: Simd>(&self, i: usize) -> &[S::f64s] {
+        S::as_simd_f64s(&self.x[i * CHUNK_ROWS..i * CHUNK_ROWS + self.padded]).0
+    }
+
+    /// `Δ = x − center`.
+    #[inline(always)]
+    fn center<S: Simd>(&mut self, simd: S, center: &[f64]) {
+        for (i, c) in center.iter().enumerate() {
+            let row = i * CHUNK_ROWS..i * CHUNK_ROWS + self.padded;
+            let (x, _) = S::as_simd_f64s(&self.x[row.clone()]);
+            let (delta, _) = S::as_mut_simd_f64s(&mut self.delta[row]);
+            let c = simd.splat_f64s(*c);
+            for (t, v) in delta.iter_mut().zip(x) {
+                *t = simd.sub_f64s(*v, c);
+            }
+        }
+    }
+}
+
+/// Registers per feature row of a chunk.
+#[inline(always)]
+fn registers_per_row<S: Simd>() -> usize {
+    CHUNK_ROWS / S::F64_LANES
+}
+
+/// A mixture prepared for scoring chunks: factors in the layout the kernels read, and the
+/// folded constants `ln wₖ + Σ ln diag(Uₖ) − ½·D·ln 2π`.
+#[derive(Clone, Debug)]
+pub(crate) struct Components<'a> {
+    mix: &'a Mixture,
+    /// Full and tied: per factor, per tile of `COLUMN_TILE` columns, per row i, the tile's
+    /// entries `U[i][j0..j0 + COLUMN_TILE]` (zero below the diagonal and beyond column D).
+    tiles: Vec<[f64; COLUMN_TILE]>,
+    constants: Vec<f64>,
+}
+
+impl<'a> Components<'a> {
+    /// Prepares `mix`.
+    pub fn new(mix: &'a Mixture) -> Components<'a> {
+        let d = mix.n_features;
+        let mut tiles = Vec::new();
+        if matches!(
+            mix.covariance_type,
+            CovarianceType::Full | CovarianceType::Tied
+        ) {
+            for u in mix.factors.chunks(packed::len(d)) {
+                for j0 in (0..d).step_by(COLUMN_TILE) {
+                    for i in 0..d {
+                        let mut tile = [0.0; COLUMN_TILE];
+                        for (t, slot) in tile.iter_mut().enumerate() {
+                            let j = j0 + t;
+                            if i <= j && j < d {
+                                *slot = u[packed::index(i, j)];
+                            }
+                        }
+                        tiles.push(tile);
+                    }
+                }
+            }
+        }
+        Components {
+            mix,
+            tiles,
+            constants: mix.log_constants(),
+        }
+    }
+
+    /// `lp[k·CHUNK_ROWS + b] = ln wₖ + ln N(x_b | μₖ, Σₖ)` for every (padded) row of `chunk`.
+    #[inline(always)]
+    fn log_probs_simd<S: Simd>(&self, simd: S, chunk: &mut Chunk, lp: &mut [f64]) {
+        let mix = self.mix;
+        let d = mix.n_features;
+        let tiles_per_factor = d.div_ceil(COLUMN_TILE) * d;
+        let per_row = registers_per_row::<S>();
+        let zero = simd.splat_f64s(0.0);
+        for k in 0..mix.n_components {
+            let (q, _) =
+                S::as_mut_simd_f64s(&mut lp[k * CHUNK_ROWS..k * CHUNK_ROWS + chunk.padded]);
+            q.fill(zero);
+            match mix.covariance_type {
+                CovarianceType::Full | CovarianceType::Tied => {
+                    chunk.center(simd, mix.mean(k));
+                    let delta = S::as_simd_f64s(&chunk.delta).0;
+                    let f = if mix.covariance_type == CovarianceType::Tied {
+                        0
+                    } else {
+                        k
+                    };
+                    let tiles = &self.tiles[f * tiles_per_factor..(f + 1) * tiles_per_factor];
+                    triangular_quadratic(simd, delta, per_row, d, tiles, q);
+                }
+                CovarianceType::Diag => {
+                    for (i, (mu, p)) in mix.mean(k).iter().zip(mix.factor(k)).enumerate() {
+                        let (mu, p) = (simd.splat_f64s(*mu), simd.splat_f64s(*p));
+                        for (qb, x) in q.iter_mut().zip(chunk.feature::<S>(i)) {
+                            let v = simd.mul_f64s(simd.sub_f64s(*x, mu), p);
+                            *qb = simd.mul_add_e_f64s(v, v, *qb);
+                        }
+                    }
+                }
+                CovarianceType::Spherical => {
+                    for (i, mu) in mix.mean(k).iter().enumerate() {
+                        let mu = simd.splat_f64s(*mu);
+                        for (qb, x) in q.iter_mut().zip(chunk.feature::<S>(i)) {
+                            let v = simd.sub_f64s(*x, mu);
+                            *qb = simd.mul_add_e_f64s(v, v, *qb);
+                        }
+                    }
+                    let p = mix.factor(k)[0];
+                    let p2 = simd.splat_f64s(p * p);
+                    for qb in q.iter_mut() {
+                        *qb = simd.mul_f64s(*qb, p2);
+                    }
+                }
+            }
+            // lp = c − ½·q.
+            let (c, minus_half) = (simd.splat_f64s(self.constants[k]), simd.splat_f64s(-0.5));
+            for qb in q.iter_mut() {
+                *qb = simd.mul_add_e_f64s(minus_half, *qb, c);
+            }
+        }
+    }
+}
+
+/// `q[β] += Σⱼ (Σ_{i≤j} U[i][j]·Δᵢ[β])²` for every register β of rows; `delta` is the centred
+/// chunk (`per_row` registers per feature), `tiles` the factor as [`Components`] stores it.
+/// `q` has a multiple of [`ROW_TILE`] registers.
+#[inline(always)]
+fn triangular_quadratic<S: Simd>(
+    simd: S,
+    delta: &[S::f64s],
+    per_row: usize,
+    d: usize,
+    tiles: &[[f64; COLUMN_TILE]],
+    q: &mut [S::f64s],
+) {
+    let zero = simd.splat_f64s(0.0);
+    for (tile_index, j0) in (0..d).step_by(COLUMN_TILE).enumerate() {
+        // Rows up to the tile's last column only: U is upper triangular.
+        let rows = (j0 + COLUMN_TILE).min(d);
+        let tile = &tiles[tile_index * d..tile_index * d + rows];
+        for (group, qs) in q.chunks_exact_mut(ROW_TILE).enumerate() {
+            let beta = group * ROW_TILE;
+            // ROW_TILE × COLUMN_TILE independent accumulators.
+            let mut y = [[zero; COLUMN_TILE]; ROW_TILE];
+            for (i, u) in tile.iter().enumerate() {
+                let t: [S::f64s; ROW_TILE] =
+                    std::array::from_fn(|r| delta[i * per_row + beta + r]);
+                for (c, uc) in u.iter().enumerate() {
+                    let uc = simd.splat_f64s(*uc);
+                    for r in 0..ROW_TILE {
+                        y[r][c] = simd.mul_add_e_f64s(uc, t[r], y[r][c]);
+                    }
+                }
+            }
+            for (qr, yr) in qs.iter_mut().zip(&y) {
+                for yc in yr {
+                    *qr = simd.mul_add_e_f64s(*yc, *yc, *qr);
+                }
+            }
+        }
+    }
+}
+
+/// Per-chunk buffers of the E-step: log-probabilities (then responsibilities) and per-row
+/// values.
+#[derive(Clone, Debug)]
+pub(crate) struct RowBuffers {
+    /// `lp[k·CHUNK_ROWS + b]`: log-probabilities, then responsibilities.
+    pub lp: Vec<f64>,
+    /// Per row: the largest log-probability.
+    max: Vec<f64>,
+    /// Per row: `Σₖ exp(lpₖ − max)`.
+    sum: Vec<f64>,
+    /// Per row: the log-likelihood `ln Σₖ exp(lpₖ)`.
+    pub lse: Vec<f64>,
+}
+
+impl RowBuffers {
+    /// Buffers for `k` components.
+    pub fn new(k: usize) -> RowBuffers {
+        RowBuffers {
+            lp: vec![0.0; k * CHUNK_ROWS],
+            max: vec![0.0; CHUNK_ROWS],
+            sum: vec![0.0; CHUNK_ROWS],
+            lse: vec![0.0; CHUNK_ROWS],
+        }
+    }
+}
+
+/// Per-row maxima of the log-probabilities and the max-shifted sums of their exponentials;
+/// with `resp`, the exponentials are left in `lp` (unnormalised).
+#[inline(always)]
+fn shifted_sums(buf: &mut RowBuffers, k: usize, padded: usize, keep_exponentials: bool) {
+    let max = &mut buf.max[..padded];
+    max.copy_from_slice(&buf.lp[..padded]);
+    for c in 1..k {
+        for (m, v) in max.iter_mut().zip(&buf.lp[c * CHUNK_ROWS..c * CHUNK_ROWS + padded]) {
+            if *v > *m {
+                *m = *v;
+            }
+        }
+    }
+    let sum = &mut buf.sum[..padded];
+    sum.fill(0.0);
+    for c in 0..k {
+        let row = &mut buf.lp[c * CHUNK_ROWS..c * CHUNK_ROWS + padded];
+        for ((v, m), s) in row.iter_mut().zip(max.iter()).zip(sum.iter_mut()) {
+            let e = exp_ln::exp(*v - *m);
+            *s += e;
+            if keep_exponentials {
+                *v = e;
+            }
+        }
+    }
+    for ((l, m), s) in buf.lse[..padded].iter_mut().zip(max.iter()).zip(sum.iter()) {
+        *l = *m + exp_ln::ln(*s);
+    }
+}
+
+/// Sum of the first `rows` values in [`PARTIAL_SUMS`] interleaved partial sums.
+#[inline(always)]
+fn interleaved_sum(values: &[f64]) -> f64 {
+    let mut acc = [0.0; PARTIAL_SUMS];
+    let mut blocks = values.chunks_exact(PARTIAL_SUMS);
+    for block in &mut blocks {
+        for (a, v) in acc.iter_mut().zip(block) {
+            *a += v;
+        }
+    }
+    for (a, v) in acc.iter_mut().zip(blocks.remainder()) {
+        *a += v;
+    }
+    (acc[0] + acc[1]) + (acc[2] + acc[3])
+}
+
+/// Turns the log-probabilities of a chunk (`buf.lp`) into responsibilities in place, writes
+/// each row's log-likelihood `ln Σₖ exp(lpₖ)` (max-shifted) to `buf.lse` and returns their sum
+/// over the real rows. Padding rows, and rows whose every component is −∞ (the row
+/// overflowed), get responsibility 0.
+#[inline(always)]
+fn responsibilities(buf: &mut RowBuffers, k: usize, rows: usize, padded: usize) -> f64 {
+    shifted_sums(buf, k, padded, true);
+    for (b, s) in buf.sum[..padded].iter_mut().enumerate() {
+        *s = if b < rows && buf.max[b].is_finite() {
+            1.0 / *s
+        } else {
+            0.0
+        };
+    }
+    for c in 0..k {
+        let row = &mut buf.lp[c * CHUNK_ROWS..c * CHUNK_ROWS + padded];
+        for (v, inv) in row.iter_mut().zip(&buf.sum[..padded]) {
+            // inv = 0 on padding and overflowed rows, whose exponentials may be NaN.
+            *v = if *inv == 0.0 { 0.0 } else { *v * *inv };
+        }
+    }
+    fix_overflowed_rows(buf, rows);
+    interleaved_sum(&buf.lse[..rows])
+}
+
+/// Rows whose every component is −∞ or +∞ keep that as their log-likelihood (the max-shifted
+/// sum would give NaN).
+#[inline(always)]
+fn fix_overflowed_rows(buf: &mut RowBuffers, rows: usize) {
+    for (l, m) in buf.lse[..rows].iter_mut().zip(&buf.max[..rows]) {
+        if !m.is_finite() {
+            *l = *m;
+        }
+    }
+}
+
+/// The E-step of a chunk: log-probabilities under `components`, then responsibilities in
+/// `buf.lp` and log-likelihoods in `buf.lse`; returns the sum of the rows' log-likelihoods.
+pub(crate) fn e_step(components: &Components<'_>, chunk: &mut Chunk, buf: &mut RowBuffers) -> f64 {
+    struct Op<'x, 'a> {
+        components: &'x Components<'a>,
+        chunk: &'x mut Chunk,
+        buf: &'x mut RowBuffers,
+    }
+    impl WithSimd for Op<'_, '_> {
+        type Output = f64;
+        #[inline(always)]
+        fn with_simd<S: Simd>(self, simd: S) -> f64 {
+            let (rows, padded) = (self.chunk.m, self.chunk.padded);
+            let k = self.components.mix.n_components;
+            self.components
+                .log_probs_simd(simd, self.chunk, &mut self.buf.lp);
+            responsibilities(self.buf, k, rows, padded)
+        }
+    }
+    vectorized(Op {
+        components,
+        chunk,
+        buf,
+    })
+}
+
+/// The log-likelihood of every row of a chunk, into `buf.lse[..rows]`.
+pub(crate) fn log_likelihoods(components: &Components<'_>, chunk: &mut Chunk, buf: &mut RowBuffers) {
+    struct Op<'x, 'a> {
+        components: &'x Components<'a>,
+        chunk: &'x mut Chunk,
+        buf: &'x mut RowBuffers,
+    }
+    impl WithSimd for Op<'_, '_> {
+        type Output = ();
+        #[inline(always)]
+        fn with_simd<S: Simd>(self, simd: S) {
+            let (rows, padded) = (self.chunk.m, self.chunk.padded);
+            let k = self.components.mix.n_components;
+            self.components
+                .log_probs_simd(simd, self.chunk, &mut self.buf.lp);
+            shifted_sums(self.buf, k, padded, false);
+            fix_overflowed_rows(self.buf, rows);
+        }
+    }
+    vectorized(Op {
+        components,
+        chunk,
+        buf,
+    });
+}
+
+/// Sufficient statistics of a block of rows, centred on per-component centres: what the
+/// M-step needs.
+#[derive(Clone, Debug)]
+pub(crate) struct Moments {
+    /// Σ r per component (K).
+    pub nk: Vec<f64>,
+    /// Σ r·(x − cₖ) per component (K × D).
+    pub s1: Vec<f64>,
+    /// Second moments about cₖ: full, K packed upper triangles; tied, one packed triangle
+    /// summed over components; diag and spherical, K × D diagonals.
+    pub s2: Vec<f64>,
+}
+
+impl Moments {
+    /// Zero statistics.
+    pub fn zeros(cov: CovarianceType, k: usize, d: usize) -> Moments {
+        let s2 = match cov {
+            CovarianceType::Full => k * packed::len(d),
+            CovarianceType::Tied => packed::len(d),
+            CovarianceType::Diag | CovarianceType::Spherical => k * d,
+        };
+        Moments {
+            nk: vec![0.0; k],
+            s1: vec![0.0; k * d],
+            s2: vec![0.0; s2],
+        }
+    }
+
+    /// Adds the rows of `chunk` with responsibilities `resp[k·CHUNK_ROWS + b]` (0 on padding
+    /// rows), centred on `centers` (K × D).
+    pub fn add_chunk(
+        &mut self,
+        cov: CovarianceType,
+        chunk: &mut Chunk,
+        resp: &[f64],
+        centers: &[f64],
+    ) {
+        struct Op<'x> {
+            moments: &'x mut Moments,
+            cov: CovarianceType,
+            chunk: &'x mut Chunk,
+            resp: &'x [f64],
+            centers: &'x [f64],
+        }
+        impl WithSimd for Op<'_> {
+            type Output = ();
+            #[inline(always)]
+            fn with_simd<S: Simd>(self, simd: S) {
+                self.moments
+                    .add_chunk_simd(simd, self.cov, self.chunk, self.resp, self.centers);
+            }
+        }
+        vectorized(Op {
+            moments: self,
+            cov,
+            chunk,
+            resp,
+            centers,
+        });
+    }
+
+    #[inline(always)]
+    fn add_chunk_simd<S: Simd>(
+        &mut self,
+        simd: S,
+        cov: CovarianceType,
+        chunk: &mut Chunk,
+        resp: &[f64],
+        centers: &[f64],
+    ) {
+        let k_n = self.nk.len();
+        let d = chunk.d;
+        let padded = chunk.padded;
+        let per_row = registers_per_row::<S>();
+        for k in 0..k_n {
+            let (r, _) = S::as_simd_f64s(&resp[k * CHUNK_ROWS..k * CHUNK_ROWS + padded]);
+            let center = &centers[k * d..(k + 1) * d];
+            self.nk[k] += register_sum(simd, r);
+            match cov {
+                CovarianceType::Full | CovarianceType::Tied => {
+                    chunk.center(simd, center);
+                    let delta = S::as_simd_f64s(&chunk.delta).0;
+                    {
+                        let weighted = S::as_mut_simd_f64s(&mut chunk.weighted).0;
+                        for i in 0..d {
+                            let row = i * per_row..i * per_row + r.len();
+                            for ((w, t), rb) in
+                                weighted[row.clone()].iter_mut().zip(&delta[row]).zip(r)
+                            {
+                                *w = simd.mul_f64s(*rb, *t);
+                            }
+                        }
+                    }
+                    let weighted = S::as_simd_f64s(&chunk.weighted).0;
+                    for i in 0..d {
+                        let w = &weighted[i * per_row..i * per_row + r.len()];
+                        self.s1[k * d + i] += register_sum(simd, w);
+                    }
+                    let base = if cov == CovarianceType::Full {
+                        k * packed::len(d)
+                    } else {
+                        0
+                    };
+                    scatter_upper(
+                        simd,
+                        weighted,
+                        delta,
+                        per_row,
+                        r.len(),
+                        d,
+                        &mut self.s2[base..base + packed::len(d)],
+                    );
+                }
+                CovarianceType::Diag | CovarianceType::Spherical => {
+                    for (i, c) in center.iter().enumerate() {
+                        let c = simd.splat_f64s(*c);
+                        let (s1, s2) = centred_sums(simd, chunk.feature::<S>(i), r, c);
+                        self.s1[k * d + i] += s1;
+                        self.s2[k * d + i] += s2;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Adds another block's statistics.
+    pub fn merge(&mut self, other: &Moments) {
+        for (a, b) in self.nk.iter_mut().zip(&other.nk) {
+            *a += b;
+        }
+        for (a, b) in self.s1.iter_mut().zip(&other.s1) {
+            *a += b;
+        }
+        for (a, b) in self.s2.iter_mut().zip(&other.s2) {
+            *a += b;
+        }
+    }
+}
+
+/// Combines partial sums in a fixed order: lanes first, then the partial sums pairwise.
+#[inline(always)]
+fn combine<S: Simd>(simd: S, acc: [S::f64s; PARTIAL_SUMS]) -> f64 {
+    let a = simd.add_f64s(acc[0], acc[1]);
+    let b = simd.add_f64s(acc[2], acc[3]);
+    simd.reduce_sum_f64s(simd.add_f64s(a, b))
+}
+
+/// The sum of registers, in [`PARTIAL_SUMS`] interleaved partial sums per lane (the count is
+/// a multiple of [`PARTIAL_SUMS`]: chunks are padded to whole tiles of registers).
+#[inline(always)]
+fn register_sum<S: Simd>(simd: S, values: &[S::f64s]) -> f64 {
+    let mut acc = [simd.splat_f64s(0.0); PARTIAL_SUMS];
+    for v in values.chunks_exact(PARTIAL_SUMS) {
+        acc = std::array::from_fn(|p| simd.add_f64s(acc[p], v[p]));
+    }
+    combine(simd, acc)
+}
+
+/// `Σ w·x` over registers (a multiple of [`PARTIAL_SUMS`]), in interleaved partial sums.
+#[inline(always)]
+fn weighted_sum<S: Simd>(simd: S, w: &[S::f64s], x: &[S::f64s]) -> f64 {
+    let mut acc = [simd.splat_f64s(0.0); PARTIAL_SUMS];
+    for (ws, xs) in w.chunks_exact(PARTIAL_SUMS).zip(x.chunks_exact(PARTIAL_SUMS)) {
+        acc = std::array::from_fn(|p| simd.mul_add_e_f64s(ws[p], xs[p], acc[p]));
+    }
+    combine(simd, acc)
+}
+
+/// `(Σ r·(x − c), Σ r·(x − c)²)` over the registers of one feature row (a multiple of
+/// [`PARTIAL_SUMS`] registers).
+#[inline(always)]
+fn centred_sums<S: Simd>(simd: S, x: &[S::f64s], r: &[S::f64s], c: S::f64s) -> (f64, f64) {
+    let zero = simd.splat_f64s(0.0);
+    let mut s1 = [zero; PARTIAL_SUMS];
+    let mut s2 = [zero; PARTIAL_SUMS];
+    for (xs, rs) in x.chunks_exact(PARTIAL_SUMS).zip(r.chunks_exact(PARTIAL_SUMS)) {
+        for p in 0..PARTIAL_SUMS {
+            let t = simd.sub_f64s(xs[p], c);
+            let w = simd.mul_f64s(rs[p], t);
+            s1[p] = simd.add_f64s(s1[p], w);
+            s2[p] = simd.mul_add_e_f64s(w, t, s2[p]);
+        }
+    }
+    (combine(simd, s1), combine(simd, s2))
+}
+
+/// `S[i][j] += Σ_b (r·Δᵢ)[b]·Δⱼ[b]` for i ≤ j, into a packed upper triangle, in tiles of
+/// `SCATTER_ROWS × COLUMN_TILE` entries with per-lane accumulators. The chunk stores whole
+/// column tiles of feature rows (zero beyond D), so every tile reads stored rows; `n`
+/// registers of rows are used.
+#[inline(always)]
+fn scatter_upper<S: Simd>(
+    simd: S,
+    weighted: &[S::f64s],
+    delta: &[S::f64s],
+    per_row: usize,
+    n: usize,
+    d: usize,
+    s2: &mut [f64],
+) {
+    let zero = simd.splat_f64s(0.0);
+    for i0 in (0..d).step_by(SCATTER_ROWS) {
+        let w_rows: [&[S::f64s]; SCATTER_ROWS] =
+            std::array::from_fn(|a| &weighted[(i0 + a) * per_row..(i0 + a) * per_row + n]);
+        for j0 in (i0 - i0 % COLUMN_TILE..d).step_by(COLUMN_TILE) {
+            let t_rows: [&[S::f64s]; COLUMN_TILE] =
+                std::array::from_fn(|c| &delta[(j0 + c) * per_row..(j0 + c) * per_row + n]);
+            let mut acc = [[zero; COLUMN_TILE]; SCATTER_ROWS];
+            for beta in 0..n {
+                let w: [S::f64s; SCATTER_ROWS] = std::array::from_fn(|a| w_rows[a][beta]);
+                for c in 0..COLUMN_TILE {
+                    let t = t_rows[c][beta];
+                    for a in 0..SCATTER_ROWS {
+                        acc[a][c] = simd.mul_add_e_f64s(w[a], t, acc[a][c]);
+                    }
+                }
+            }
+            for (a, acc_a) in acc.iter().enumerate() {
+                for (c, acc_ac) in acc_a.iter().enumerate() {
+                    let (i, j) = (i0 + a, j0 + c);
+                    if i <= j && j < d {
+                        s2[packed::index(i, j)] += simd.reduce_sum_f64s(*acc_ac);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Vectors (k-means centres or candidate centres) prepared for dot products with the rows of a
+/// chunk: in tiles of [`COLUMN_TILE`] vectors, per feature i the tile's `v[i]`, the missing
+/// vectors of the last tile zero; and `½‖v‖²` per vector (+∞ for the missing ones, so that
+/// they are never the nearest).
+#[derive(Clone, Debug)]
+pub(crate) struct Vectors {
+    n: usize,
+    d: usize,
+    tiles: Vec<[f64; COLUMN_TILE]>,
+    half_norms: Vec<f64>,
+}
+
+impl Vectors {
+    /// `n` vectors of `d` values, row-major.
+    pub fn new(values: &[f64], d: usize) -> Vectors {
+        let n = values.len() / d;
+        let padded = n.div_ceil(COLUMN_TILE) * COLUMN_TILE;
+        let mut tiles = Vec::with_capacity(padded / COLUMN_TILE * d);
+        for t0 in (0..n).step_by(COLUMN_TILE) {
+            for i in 0..d {
+                tiles.push(std::array::from_fn(|c| {
+                    values.get((t0 + c) * d + i).copied().unwrap_or(0.0)
+                }));
+            }
+        }
+        let half_norms = (0..padded)
+            .map(|v| match values.get(v * d..(v + 1) * d) {
+                Some(row) => 0.5 * row.iter().map(|a| a * a).sum::<f64>(),
+                None => f64::INFINITY,
+            })
+            .collect();
+        Vectors {
+            n,
+            d,
+            tiles,
+            half_norms,
+        }
+    }
+
+    /// The number of vectors rounded up to whole tiles (rows of the output of
+    /// [`Vectors::dots`]).
+    pub fn padded_len(&self) -> usize {
+        self.half_norms.len()
+    }
+
+    /// `out[v·CHUNK_ROWS + b] = ½‖v‖² − x_b·v` for every vector v (including the tile's missing
+    /// ones, which get +∞) and every (padded) row b of `chunk`. `‖x_b − v‖² = ‖x_b‖² + 2·out`.
+    #[inline(always)]
+    fn half_distance_offsets<S: Simd>(&self, simd: S, chunk: &Chunk, out: &mut [f64]) {
+        let d = self.d;
+        let per_row = registers_per_row::<S>();
+        let x = S::as_simd_f64s(&chunk.x).0;
+        let zero = simd.splat_f64s(0.0);
+        for (tile_index, tile) in self.tiles.chunks_exact(d).enumerate() {
+            let v0 = tile_index * COLUMN_TILE;
+            let mut rows: [&mut [S::f64s]; COLUMN_TILE] = {
+                let (head, _) = out.split_at_mut((v0 + COLUMN_TILE) * CHUNK_ROWS);
+                let mut parts = head[v0 * CHUNK_ROWS..].chunks_exact_mut(CHUNK_ROWS);
+                std::array::from_fn(|_| match parts.next() {
+                    Some(part) => S::as_mut_simd_f64s(&mut part[..chunk.padded]).0,
+                    None => &mut [],
+                })
+            };
+            let h: [S::f64s; COLUMN_TILE] =
+                std::array::from_fn(|c| simd.splat_f64s(self.half_norms[v0 + c]));
+            for group in 0..chunk.padded / S::F64_LANES / ROW_TILE {
+                let beta = group * ROW_TILE;
+                let mut acc = [[zero; COLUMN_TILE]; ROW_TILE];
+                for (i, u) in tile.iter().enumerate() {
+                    let t: [S::f64s; ROW_TILE] = std::array::from_fn(|r| x[i * per_row + beta + r]);
+                    for (c, uc) in u.iter().enumerate() {
+                        let uc = simd.splat_f64s(*uc);
+                        for r in 0..ROW_TILE {
+                            acc[r][c] = simd.mul_add_e_f64s(uc, t[r], acc[r][c]);
+                        }
+                    }
+                }
+                for (c, row) in rows.iter_mut().enumerate() {
+                    for r in 0..ROW_TILE {
+                        row[beta + r] = simd.sub_f64s(h[c], acc[r][c]);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The integer value of `v`, an exact small non-negative integer below 2³¹ (as
+/// [`nearest_centers`] writes them), without the checks of a saturating conversion: the
+/// integer lies in the low bits of `v + 2⁵²`.
+#[inline(always)]
+pub(crate) fn small_index(v: f64) -> usize {
+    ((v + 4_503_599_627_370_496.0).to_bits() & 0x7fff_ffff) as usize
+}
+
+/// k-means on a chunk (rows centred on the data's mean, see [`Chunk::load_centred`]): per
+/// (padded) row, the index of the nearest of `centers` (ties: the lowest index) into
+/// `nearest[b]` (as f64, exact). `scratch` holds `centers.padded_len() × CHUNK_ROWS` values.
+pub(crate) fn nearest_centers(
+    chunk: &Chunk,
+    centers: &Vectors,
+    scratch: &mut [f64],
+    nearest: &mut [f64],
+) {
+    struct Op<'x> {
+        chunk: &'x Chunk,
+        centers: &'x Vectors,
+        scratch: &'x mut [f64],
+        nearest: &'x mut [f64],
+    }
+    impl WithSimd for Op<'_> {
+        type Output = ();
+        #[inline(always)]
+        fn with_simd<S: Simd>(self, simd: S) {
+            let padded = self.chunk.padded;
+            self.centers
+                .half_distance_offsets(simd, self.chunk, self.scratch);
+            let mut best = [f64::INFINITY; CHUNK_ROWS];
+            let best = &mut best[..padded];
+            let nearest = &mut self.nearest[..padded];
+            nearest.fill(0.0);
+            for v in 0..self.centers.n {
+                let index = v as f64;
+                let row = &self.scratch[v * CHUNK_ROWS..v * CHUNK_ROWS + padded];
+                for ((b, n), s) in best.iter_mut().zip(nearest.iter_mut()).zip(row) {
+                    if *s < *b {
+                        *b = *s;
+                        *n = index;
+                    }
+                }
+            }
+            // Padding rows belong to no centre.
+            nearest[self.chunk.m..].fill(-1.0);
+        }
+    }
+    vectorized(Op {
+        chunk,
+        centers,
+        scratch,
+        nearest,
+    });
+}
+
+/// Adds, for every centre c < `k`, the number of the chunk's rows whose `nearest` is c to
+/// `counts[c]` and the sum of those rows (as loaded) to `sums[c·D..(c + 1)·D]`.
+pub(crate) fn add_cluster_sums(
+    chunk: &Chunk,
+    nearest: &[f64],
+    k: usize,
+    weights: &mut [f64],
+    sums: &mut [f64],
+    counts: &mut [f64],
+) {
+    struct Op<'x> {
+        chunk: &'x Chunk,
+        nearest: &'x [f64],
+        k: usize,
+        weights: &'x mut [f64],
+        sums: &'x mut [f64],
+        counts: &'x mut [f64],
+    }
+    impl WithSimd for Op<'_> {
+        type Output = ();
+        #[inline(always)]
+        fn with_simd<S: Simd>(self, simd: S) {
+            let (d, padded) = (self.chunk.d, self.chunk.padded);
+            let weights = &mut self.weights[..padded];
+            for c in 0..self.k {
+                let index = c as f64;
+                for (w, n) in weights.iter_mut().zip(&self.nearest[..padded]) {
+                    *w = if *n == index { 1.0 } else { 0.0 };
+                }
+                let w = S::as_simd_f64s(weights).0;
+                self.counts[c] += register_sum(simd, w);
+                for i in 0..d {
+                    let x = self.chunk.feature::<S>(i);
+                    self.sums[c * d + i] += weighted_sum(simd, w, x);
+                }
+            }
+        }
+    }
+    vectorized(Op {
+        chunk,
+        nearest,
+        k,
+        weights,
+        sums,
+        counts,
+    });
+}
+
+/// `out[v·CHUNK_ROWS + b] = ‖x_b − v‖²` (clamped at 0) for every vector and every (padded)
+/// row of `chunk` (rows centred as the vectors are), through `‖x‖² − 2x·v + ‖v‖²`.
+pub(crate) fn squared_distances(chunk: &Chunk, vectors: &Vectors, out: &mut [f64]) {
+    struct Op<'x> {
+        chunk: &'x Chunk,
+        vectors: &'x Vectors,
+        out: &'x mut [f64],
+    }
+    impl WithSimd for Op<'_> {
+        type Output = ();
+        #[inline(always)]
+        fn with_simd<S: Simd>(self, simd: S) {
+            let padded = self.chunk.padded;
+            self.vectors.half_distance_offsets(simd, self.chunk, self.out);
+            let mut norms = [0.0; CHUNK_ROWS];
+            let norms = &mut norms[..padded];
+            for i in 0..self.chunk.d {
+                let feature = &self.chunk.x[i * CHUNK_ROWS..i * CHUNK_ROWS + padded];
+                for (n, v) in norms.iter_mut().zip(feature) {
+                    *n += v * v;
+                }
+            }
+            for v in 0..self.vectors.n {
+                let row = &mut self.out[v * CHUNK_ROWS..v * CHUNK_ROWS + padded];
+                for (o, n) in row.iter_mut().zip(norms.iter()) {
+                    let d2 = *n + 2.0 * *o;
+                    *o = if d2 > 0.0 { d2 } else { 0.0 };
+                }
+            }
+        }
+    }
+    vectorized(Op {
+        chunk,
+        vectors,
+        out,
+    });
+}
+
+/// The register transpose that loads chunks.
+mod transpose {
+    use super::{CHUNK_ROWS, TRANSPOSE_ROWS};
+
+    /// Writes `x[i·CHUNK_ROWS + b] = xs[b·d + i] − offset[i]` (offset 0 where `offset` is
+    /// empty) for the rows and features it can do in 4 × 4 register blocks, and returns how
+    /// many rows (a multiple of [`TRANSPOSE_ROWS`]) and features (a multiple of 4) it did.
+    #[cfg(target_arch = "x86_64")]
+    pub fn blocks(x: &mut [f64], xs: &[f64], d: usize, offset: &[f64]) -> (usize, usize) {
+        use pulp::x86::V3;
+        let Some(simd) = V3::try_new() else {
+            return (0, 0);
+        };
+        let m = xs.len() / d;
+        let rows = m / TRANSPOSE_ROWS * TRANSPOSE_ROWS;
+        let features = d / 4 * 4;
+        simd.vectorize(
+            #[inline(always)]
+            || {
+                let avx = simd.avx;
+                let quad = |values: &[f64]| -> pulp::f64x4 {
+                    match <[f64; 4]>::try_from(values) {
+                        Ok(a) => pulp::cast(a),
+                        Err(_) => pulp::f64x4(0.0, 0.0, 0.0, 0.0),
+                    }
+                };
+                // Per group of 4 features, each offset in all four lanes.
+                let offsets: Vec<[pulp::f64x4; 4]> = (0..features)
+                    .step_by(4)
+                    .map(|f0| {
+                        std::array::from_fn(|c| {
+                            let v = offset.get(f0 + c).copied().unwrap_or(0.0);
+                            pulp::f64x4(v, v, v, v)
+                        })
+                    })
+                    .collect();
+                for b0 in (0..rows).step_by(4) {
+                    let block = &xs[b0 * d..(b0 + 4) * d];
+                    for (group, o) in offsets.iter().enumerate() {
+                        let f0 = group * 4;
+                        let r: [pulp::f64x4; 4] =
+                            std::array::from_fn(|j| quad(&block[j * d + f0..j * d + f0 + 4]));
+                        let t0 = avx._mm256_unpacklo_pd(pulp::cast(r[0]), pulp::cast(r[1]));
+                        let t1 = avx._mm256_unpackhi_pd(pulp::cast(r[0]), pulp::cast(r[1]));
+                        let t2 = avx._mm256_unpacklo_pd(pulp::cast(r[2]), pulp::cast(r[3]));
+                        let t3 = avx._mm256_unpackhi_pd(pulp::cast(r[2]), pulp::cast(r[3]));
+                        let columns = [
+                            avx._mm256_permute2f128_pd::<0x20>(t0, t2),
+                            avx._mm256_permute2f128_pd::<0x20>(t1, t3),
+                            avx._mm256_permute2f128_pd::<0x31>(t0, t2),
+                            avx._mm256_permute2f128_pd::<0x31>(t1, t3),
+                        ];
+                        for (c, column) in columns.into_iter().enumerate() {
+                            let v = avx._mm256_sub_pd(column, pulp::cast(o[c]));
+                            let start = (f0 + c) * CHUNK_ROWS + b0;
+                            let out: [f64; 4] = pulp::cast(v);
+                            x[start..start + 4].copy_from_slice(&out);
+                        }
+                    }
+                }
+            },
+        );
+        (rows, features)
+    }
+
+    /// Without a register transpose: nothing done.
+    #[cfg(not(target_arch = "x86_64"))]
+    pub fn blocks(_x: &mut [f64], _xs: &[f64], _d: usize, _offset: &[f64]) -> (usize, usize) {
+        (0, 0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loading_transposes_and_centres_every_value() {
+        for d in [1, 2, 3, 4, 5, 7, 8, 9, 16, 33] {
+            for m in [1, 3, 4, 7, 8, 9, 31, 100, 255, 256] {
+                let xs: Vec<f64> = (0..m * d).map(|v| v as f64 * 1.25 + 1e4).collect();
+                let offset: Vec<f64> = (0..d).map(|i| 1e4 + i as f64 * 0.5).collect();
+                let mut chunk = Chunk::new(d);
+                chunk.x.fill(f64::NAN);
+                chunk.load_centred(&xs, &offset);
+                assert_eq!(chunk.rows(), m);
+                for i in 0..d {
+                    for b in 0..chunk.padded {
+                        let want = if b < m { xs[b * d + i] - offset[i] } else { 0.0 };
+                        assert_eq!(chunk.x[i * CHUNK_ROWS + b], want, "d={d} m={m} i={i} b={b}");
+                    }
+                }
+                chunk.load(&xs);
+                for i in 0..d {
+                    for b in 0..m {
+                        assert_eq!(chunk.x[i * CHUNK_ROWS + b], xs[b * d + i]);
+                    }
+                }
+            }
+        }
+    }
+}
