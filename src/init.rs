@@ -62,6 +62,15 @@ impl FromStr for InitMethod {
     }
 }
 
+/// A starting point for EM and how it was found.
+#[derive(Clone, Debug)]
+pub struct Initial {
+    /// The initial mixture.
+    pub mixture: Mixture,
+    /// Lloyd iterations of k-means (`--init kmeans` only).
+    pub kmeans_iterations: Option<usize>,
+}
+
 /// The initial mixture for one EM run: responsibilities from `method`, then scikit-learn's
 /// `_initialize` (weights, means and covariances estimated from them).
 pub fn initial_mixture(
@@ -71,7 +80,13 @@ pub fn initial_mixture(
     x: Samples<'_>,
     reg_covar: f64,
     rng: &mut ChaCha8Rng,
-) -> Result<Mixture, EmError> {
+) -> Result<Initial, EmError> {
+    let from_resp = |mixture: Result<Mixture, EmError>| {
+        mixture.map(|mixture| Initial {
+            mixture,
+            kmeans_iterations: None,
+        })
+    };
     let n = x.n_rows();
     let one_hot = |labels: &[usize]| {
         let labels = labels.to_vec();
@@ -83,15 +98,19 @@ pub fn initial_mixture(
     match method {
         InitMethod::KMeans => {
             let result = kmeans::kmeans(x, k, kmeans::DEFAULT_MAX_ITER, kmeans::DEFAULT_TOL, rng);
-            em::mixture_from_resp(cov, k, x, reg_covar, &one_hot(&result.labels))
+            let mixture = em::mixture_from_resp(cov, k, x, reg_covar, &one_hot(&result.labels))?;
+            Ok(Initial {
+                mixture,
+                kmeans_iterations: Some(result.n_iter),
+            })
         }
         InitMethod::KMeansPlusPlus => {
             let seeds = kmeans::plus_plus(x, k, rng);
-            em::mixture_from_resp(cov, k, x, reg_covar, &seed_resp(n, &seeds))
+            from_resp(em::mixture_from_resp(cov, k, x, reg_covar, &seed_resp(n, &seeds)))
         }
         InitMethod::RandomFromData => {
             let seeds = rand::seq::index::sample(rng, n, k).into_vec();
-            em::mixture_from_resp(cov, k, x, reg_covar, &seed_resp(n, &seeds))
+            from_resp(em::mixture_from_resp(cov, k, x, reg_covar, &seed_resp(n, &seeds)))
         }
         InitMethod::Random => {
             let mut resp: Vec<f64> = (0..n * k).map(|_| rng.random::<f64>()).collect();
@@ -101,9 +120,15 @@ pub fn initial_mixture(
                     *v /= sum;
                 }
             }
-            em::mixture_from_resp(cov, k, x, reg_covar, &|i: usize, out: &mut [f64]| {
-                out.copy_from_slice(&resp[i * k..(i + 1) * k]);
-            })
+            from_resp(em::mixture_from_resp(
+                cov,
+                k,
+                x,
+                reg_covar,
+                &|i: usize, out: &mut [f64]| {
+                    out.copy_from_slice(&resp[i * k..(i + 1) * k]);
+                },
+            ))
         }
     }
 }

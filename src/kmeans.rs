@@ -5,8 +5,11 @@
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
+use rayon::prelude::*;
+
 use crate::blocks;
 use crate::em::Samples;
+use crate::kernel::{self, CHUNK_ROWS, Chunk, Vectors};
 
 /// scikit-learn's defaults for `KMeans`.
 pub const DEFAULT_MAX_ITER: usize = 300;
@@ -29,46 +32,157 @@ fn squared_distance(a: &[f64], b: &[f64]) -> f64 {
     a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum()
 }
 
-/// `min(current[i], ‖x_i − c‖²)` for every row, in parallel.
-fn min_distances(x: Samples<'_>, c: &[f64], current: &[f64]) -> Vec<f64> {
-    blocks::map_blocks(x.n_rows(), Vec::new, |out: &mut Vec<f64>, range| {
-        out.extend(range.map(|i| current[i].min(squared_distance(x.row(i), c))));
-    })
-    .concat()
+/// The data's mean (rows are centred on it before any distance is computed, as scikit-learn
+/// does, so that data far from the origin keeps its precision) and the mean of the features'
+/// variances (the scale of the tolerance).
+fn mean_and_variance(x: Samples<'_>) -> (Vec<f64>, f64) {
+    let (n, d) = (x.n_rows(), x.n_features());
+    let sums = blocks::map_blocks(
+        n,
+        || vec![0.0; d],
+        |acc, range| {
+            for v in x.rows(range).chunks_exact(d) {
+                for (a, b) in acc.iter_mut().zip(v) {
+                    *a += b;
+                }
+            }
+        },
+    );
+    let mut mean = vec![0.0; d];
+    for part in &sums {
+        for (m, p) in mean.iter_mut().zip(part) {
+            *m += p;
+        }
+    }
+    for m in mean.iter_mut() {
+        *m /= n as f64;
+    }
+    let parts = blocks::map_blocks(
+        n,
+        || 0.0,
+        |acc, range| {
+            for v in x.rows(range).chunks_exact(d) {
+                *acc += squared_distance(v, &mean);
+            }
+        },
+    );
+    let var = parts.iter().sum::<f64>() / (n as f64 * d as f64);
+    (mean, var)
+}
+
+/// Rows of `x` as vectors centred on `offset`.
+fn centred_rows(x: Samples<'_>, rows: &[usize], offset: &[f64]) -> Vec<f64> {
+    rows.iter()
+        .flat_map(|&i| x.row(i).iter().zip(offset).map(|(v, o)| v - o))
+        .collect()
+}
+
+/// Squared distances from every row to each of `vectors` (centred rows, as the data is centred
+/// on `mean`): `out[i·T + t] = ‖xᵢ − vₜ‖²` for T vectors. One pass over the data.
+fn distances_to(x: Samples<'_>, mean: &[f64], vectors: &[f64], out: &mut [f64]) {
+    let (n, d) = (x.n_rows(), x.n_features());
+    let prepared = Vectors::new(vectors, d);
+    let count = vectors.len() / d;
+    let size = blocks::block_rows(n);
+    out.par_chunks_mut(size * count)
+        .zip(blocks::blocks(n))
+        .for_each_init(
+            || (Chunk::new(d), vec![0.0; prepared.padded_len() * CHUNK_ROWS]),
+            |(chunk, dist), (out, range)| {
+                for rows in blocks::chunks(range.clone()) {
+                    let local = rows.start - range.start;
+                    chunk.load_centred(x.rows(rows), mean);
+                    kernel::squared_distances(chunk, &prepared, dist);
+                    let out = &mut out[local * count..(local + chunk.rows()) * count];
+                    for (t, column) in dist.chunks_exact(CHUNK_ROWS).take(count).enumerate() {
+                        for (o, v) in out.iter_mut().skip(t).step_by(count).zip(column) {
+                            *o = *v;
+                        }
+                    }
+                }
+            },
+        );
+}
+
+/// `Σᵢ min(closest[i], dist[i·T + t])` for every t < T, in blocks merged in order.
+fn potentials(closest: &[f64], dist: &[f64], count: usize) -> Vec<f64> {
+    let size = blocks::block_rows(closest.len());
+    let parts: Vec<Vec<f64>> = closest
+        .par_chunks(size)
+        .zip(dist.par_chunks(size * count))
+        .map(|(c, d)| {
+            let mut pots = vec![0.0; count];
+            for (a, row) in c.iter().zip(d.chunks_exact(count)) {
+                for (p, b) in pots.iter_mut().zip(row) {
+                    *p += a.min(*b);
+                }
+            }
+            pots
+        })
+        .collect();
+    let mut total = vec![0.0; count];
+    for part in parts {
+        for (t, p) in total.iter_mut().zip(part) {
+            *t += p;
+        }
+    }
+    total
 }
 
 /// Greedy k-means++ seeding (scikit-learn's `kmeans_plusplus`): the first centre uniformly
 /// at random, then each next one the best of `2 + ⌊ln K⌋` candidates drawn with probability
 /// proportional to the squared distance to the nearest centre so far. Returns row indices.
 pub fn plus_plus(x: Samples<'_>, k: usize, rng: &mut ChaCha8Rng) -> Vec<usize> {
+    let (mean, _) = mean_and_variance(x);
+    plus_plus_centred(x, k, &mean, rng)
+}
+
+/// [`plus_plus`] with the data's mean known. One pass over the data per centre: the
+/// distances to all candidates are kept (trials × N values) until the best is chosen.
+fn plus_plus_centred(x: Samples<'_>, k: usize, mean: &[f64], rng: &mut ChaCha8Rng) -> Vec<usize> {
     let n = x.n_rows();
     let trials = 2 + (k as f64).ln() as usize;
     let first = rng.random_range(0..n);
     let mut indices = vec![first];
-    let mut closest = min_distances(x, x.row(first), &vec![f64::INFINITY; n]);
-    let mut potential: f64 = closest.iter().sum();
+    let mut closest = vec![0.0; n];
+    distances_to(x, mean, &centred_rows(x, &[first], mean), &mut closest);
+    let mut potential_now = potentials(&closest, &closest, 1)[0];
     let mut cumulative = vec![0.0; n];
+    let mut candidate_distances = vec![0.0; if k > 1 { trials * n } else { 0 }];
     while indices.len() < k {
         let mut acc = 0.0;
         for (c, d) in cumulative.iter_mut().zip(&closest) {
             acc += d;
             *c = acc;
         }
-        let mut best: Option<(f64, usize, Vec<f64>)> = None;
-        for _ in 0..trials {
-            let target = rng.random::<f64>() * potential;
-            let candidate = cumulative.partition_point(|&c| c < target).min(n - 1);
-            let dist = min_distances(x, x.row(candidate), &closest);
-            let pot: f64 = dist.iter().sum();
-            if best.as_ref().is_none_or(|(p, _, _)| pot < *p) {
-                best = Some((pot, candidate, dist));
+        let candidates: Vec<usize> = (0..trials)
+            .map(|_| {
+                let target = rng.random::<f64>() * potential_now;
+                cumulative.partition_point(|&c| c < target).min(n - 1)
+            })
+            .collect();
+        distances_to(
+            x,
+            mean,
+            &centred_rows(x, &candidates, mean),
+            &mut candidate_distances,
+        );
+        let pots = potentials(&closest, &candidate_distances, trials);
+        // The first candidate with the lowest potential (scikit-learn's argmin).
+        let mut best = 0;
+        for (t, p) in pots.iter().enumerate() {
+            if *p < pots[best] {
+                best = t;
             }
         }
-        if let Some((pot, candidate, dist)) = best {
-            potential = pot;
-            closest = dist;
-            indices.push(candidate);
+        for (c, row) in closest
+            .iter_mut()
+            .zip(candidate_distances.chunks_exact(trials))
+        {
+            *c = c.min(row[best]);
         }
+        potential_now = pots[best];
+        indices.push(candidates[best]);
     }
     indices
 }
@@ -80,41 +194,52 @@ struct Assign {
     changed: bool,
 }
 
-/// Assigns every row to its nearest centre (ties: the lowest index) and sums the rows per
-/// cluster. `labels` is updated in place.
-fn assign(x: Samples<'_>, centers: &[f64], k: usize, labels: &mut [usize]) -> Assign {
-    use rayon::prelude::*;
+/// Assigns every row to its nearest centre (ties: the lowest index) and sums the rows (centred
+/// on `mean`) per cluster. `centers` are centred on `mean`; `labels` is updated in place.
+fn assign(x: Samples<'_>, mean: &[f64], centers: &[f64], k: usize, labels: &mut [usize]) -> Assign {
     let d = x.n_features();
+    let vectors = Vectors::new(centers, d);
     let size = blocks::block_rows(x.n_rows());
     let parts: Vec<Assign> = labels
         .par_chunks_mut(size)
         .enumerate()
-        .map(|(b, block)| {
-            let mut part = Assign {
-                sums: vec![0.0; k * d],
-                counts: vec![0.0; k],
-                changed: false,
-            };
-            for (offset, label) in block.iter_mut().enumerate() {
-                let row = x.row(b * size + offset);
-                let mut best = (f64::INFINITY, 0);
-                for c in 0..k {
-                    let dist = squared_distance(row, &centers[c * d..(c + 1) * d]);
-                    if dist < best.0 {
-                        best = (dist, c);
+        .map_init(
+            || {
+                (
+                    Chunk::new(d),
+                    vec![0.0; vectors.padded_len() * CHUNK_ROWS],
+                    vec![0.0; CHUNK_ROWS],
+                    vec![0.0; CHUNK_ROWS],
+                )
+            },
+            |(chunk, scratch, nearest, weights), (block, labels)| {
+                let mut part = Assign {
+                    sums: vec![0.0; k * d],
+                    counts: vec![0.0; k],
+                    changed: false,
+                };
+                let start = block * size;
+                for (c, rows) in blocks::chunks(start..start + labels.len()).enumerate() {
+                    chunk.load_centred(x.rows(rows), mean);
+                    kernel::nearest_centers(chunk, &vectors, scratch, nearest);
+                    let block_labels = &mut labels[c * CHUNK_ROWS..c * CHUNK_ROWS + chunk.rows()];
+                    for (label, near) in block_labels.iter_mut().zip(nearest.iter()) {
+                        let best = kernel::small_index(*near);
+                        part.changed |= *label != best;
+                        *label = best;
                     }
+                    kernel::add_cluster_sums(
+                        chunk,
+                        nearest,
+                        k,
+                        weights,
+                        &mut part.sums,
+                        &mut part.counts,
+                    );
                 }
-                if *label != best.1 {
-                    part.changed = true;
-                    *label = best.1;
-                }
-                part.counts[best.1] += 1.0;
-                for (s, v) in part.sums[best.1 * d..(best.1 + 1) * d].iter_mut().zip(row) {
-                    *s += v;
-                }
-            }
-            part
-        })
+                part
+            },
+        )
         .collect();
     let mut total = Assign {
         sums: vec![0.0; k * d],
@@ -133,50 +258,25 @@ fn assign(x: Samples<'_>, centers: &[f64], k: usize, labels: &mut [usize]) -> As
     total
 }
 
-/// Mean of each feature's variance: the scale of scikit-learn's k-means tolerance.
-fn mean_variance(x: Samples<'_>) -> f64 {
-    let (n, d) = (x.n_rows(), x.n_features());
-    let mut mean = vec![0.0; d];
-    for i in 0..n {
-        for (m, v) in mean.iter_mut().zip(x.row(i)) {
-            *m += v;
-        }
-    }
-    for m in mean.iter_mut() {
-        *m /= n as f64;
-    }
-    let mut var = 0.0;
-    for i in 0..n {
-        var += x
-            .row(i)
-            .iter()
-            .zip(&mean)
-            .map(|(v, m)| (v - m) * (v - m))
-            .sum::<f64>();
-    }
-    var / (n as f64 * d as f64)
-}
-
 /// k-means with k-means++ seeding and Lloyd iterations (scikit-learn's `KMeans` with
 /// `n_init=1`, `algorithm="lloyd"`). Empty clusters are moved to the rows farthest from their
 /// centres.
 pub fn kmeans(x: Samples<'_>, k: usize, max_iter: usize, tol: f64, rng: &mut ChaCha8Rng) -> KMeans {
     let (n, d) = (x.n_rows(), x.n_features());
-    let seeds = plus_plus(x, k, rng);
-    let mut centers: Vec<f64> = seeds
-        .iter()
-        .flat_map(|&i| x.row(i).iter().copied())
-        .collect();
-    let tol = tol * mean_variance(x);
+    let (mean, variance) = mean_and_variance(x);
+    let seeds = plus_plus_centred(x, k, &mean, rng);
+    // Centres are kept centred on the data's mean until the end.
+    let mut centers = centred_rows(x, &seeds, &mean);
+    let tol = tol * variance;
     let mut labels = vec![usize::MAX; n];
     let mut strict = false;
     let mut n_iter = 0;
     for _ in 0..max_iter {
         n_iter += 1;
-        let step = assign(x, &centers, k, &mut labels);
+        let step = assign(x, &mean, &centers, k, &mut labels);
         let mut new_centers = step.sums;
         let mut counts = step.counts;
-        relocate_empty(x, &centers, &labels, &mut new_centers, &mut counts);
+        relocate_empty(x, &mean, &centers, &labels, &mut new_centers, &mut counts);
         for c in 0..k {
             if counts[c] > 0.0 {
                 for v in &mut new_centers[c * d..(c + 1) * d] {
@@ -204,7 +304,12 @@ pub fn kmeans(x: Samples<'_>, k: usize, max_iter: usize, tol: f64, rng: &mut Cha
         }
     }
     if !strict {
-        assign(x, &centers, k, &mut labels);
+        assign(x, &mean, &centers, k, &mut labels);
+    }
+    for row in centers.chunks_exact_mut(d) {
+        for (c, m) in row.iter_mut().zip(&mean) {
+            *c += m;
+        }
     }
     KMeans {
         labels,
@@ -217,6 +322,7 @@ pub fn kmeans(x: Samples<'_>, k: usize, max_iter: usize, tol: f64, rng: &mut Cha
 /// assigned centre (farthest first), and that row's contribution leaves its old cluster.
 fn relocate_empty(
     x: Samples<'_>,
+    mean: &[f64],
     centers: &[f64],
     labels: &[usize],
     sums: &mut [f64],
@@ -227,18 +333,20 @@ fn relocate_empty(
     if empty.is_empty() {
         return;
     }
+    let centred = |i: usize| -> Vec<f64> { x.row(i).iter().zip(mean).map(|(v, m)| v - m).collect() };
     let mut far: Vec<(f64, usize)> = (0..x.n_rows())
         .map(|i| {
             let c = labels[i];
-            (squared_distance(x.row(i), &centers[c * d..(c + 1) * d]), i)
+            (squared_distance(&centred(i), &centers[c * d..(c + 1) * d]), i)
         })
         .collect();
     far.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
     for (&cluster, &(_, row)) in empty.iter().zip(&far) {
         let old = labels[row];
+        let values = centred(row);
         for j in 0..d {
-            sums[old * d + j] -= x.row(row)[j];
-            sums[cluster * d + j] = x.row(row)[j];
+            sums[old * d + j] -= values[j];
+            sums[cluster * d + j] = values[j];
         }
         counts[old] -= 1.0;
         counts[cluster] = 1.0;

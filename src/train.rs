@@ -110,6 +110,14 @@ pub struct InitSummary {
     pub n_iter: usize,
     /// Whether it converged.
     pub converged: bool,
+    /// Wall-clock seconds of the initialisation (k-means or the other method; 0 for a warm
+    /// start).
+    pub init_seconds: f64,
+    /// Wall-clock seconds of the EM iterations.
+    pub em_seconds: f64,
+    /// Lloyd iterations of the k-means initialisation (absent for other starts).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kmeans_iterations: Option<usize>,
 }
 
 /// The kept EM run and what the others did.
@@ -240,8 +248,9 @@ pub fn fit(
             init,
             n_init: options.n_init,
         });
-        let start = match &options.start {
-            Start::Mixture(m) => m.clone(),
+        let init_started = Instant::now();
+        let (start, kmeans_iterations) = match &options.start {
+            Start::Mixture(m) => (m.clone(), None),
             Start::Method(method) => init::initial_mixture(
                 *method,
                 options.covariance_type,
@@ -250,8 +259,11 @@ pub fn fit(
                 options.reg_covar,
                 &mut rng,
             )
+            .map(|initial| (initial.mixture, initial.kmeans_iterations))
             .map_err(hint)?,
         };
+        let init_seconds = init_started.elapsed().as_secs_f64();
+        let em_started = Instant::now();
         let run = em::run(start, x, &em_options, &mut |iteration, lower_bound| {
             progress(Progress::Iteration {
                 iteration,
@@ -263,6 +275,9 @@ pub fn fit(
             lower_bound: run.lower_bound,
             n_iter: run.n_iter,
             converged: run.converged,
+            init_seconds,
+            em_seconds: em_started.elapsed().as_secs_f64(),
+            kmeans_iterations,
         });
         if best
             .as_ref()
