@@ -5,7 +5,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use common::{f64s, fixture};
+use common::{dense_factors, f64s, fixture, max_rel_err};
 use gmmc::model::Model;
 
 fn root() -> PathBuf {
@@ -150,15 +150,22 @@ fn the_same_seed_writes_the_same_bytes() {
     assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
 }
 
-/// `gmmc import sklearn` of an exported scikit-learn model, then `gmmc train --init-model`,
-/// follows scikit-learn's own EM continued from that model on data outside the reference
-/// fixtures (`tests/fixtures/make_warm_start_case.py`).
-#[test]
-fn import_then_warm_start_reproduces_scikit_learn() {
+/// `gmmc import sklearn` of an exported scikit-learn model, then `gmmc train --init-model` on
+/// data outside the reference fixtures (the example motor data), must follow scikit-learn's
+/// own EM continued from that model (`tests/fixtures/make_warm_start_case.py`): every lower
+/// bound of the report within 1e-8 relative, and the final weights, means and precision
+/// factors of the model file within 1e-8 relative to max(1, |scikit-learn's value|).
+fn warm_start_reproduces_scikit_learn(cov: &str) {
     let dir = tempfile::tempdir().unwrap();
     let start = dir.path().join("start.json");
+    let fitted = dir.path().join("fitted.json");
     let report = dir.path().join("report.json");
-    let export = fixture("warm-start/export.json");
+    let export = fixture(&format!("warm-start/{cov}/export.json"));
+    let expected: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(fixture(&format!("warm-start/{cov}/case.json"))).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(expected["covariance_type"], cov);
     ok(&gmmc(&[
         "import",
         "sklearn",
@@ -166,6 +173,7 @@ fn import_then_warm_start_reproduces_scikit_learn() {
         "-o",
         path_str(&start),
     ]));
+    let max_iter = expected["max_iter"].to_string();
     ok(&gmmc(&[
         "train",
         &motor_train(),
@@ -176,28 +184,66 @@ fn import_then_warm_start_reproduces_scikit_learn() {
         "--tol",
         "0",
         "--max-iter",
-        "12",
+        &max_iter,
         "-q",
         "-o",
-        path_str(&dir.path().join("m.json")),
+        path_str(&fitted),
         "--report",
         path_str(&report),
     ]));
     let r: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
-    let expected: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(fixture("warm-start/case.json")).unwrap())
-            .unwrap();
     let ours = f64s(&r["lower_bounds"]);
     let theirs = f64s(&expected["lower_bounds"]);
-    assert_eq!(ours.len(), theirs.len());
-    for (a, b) in ours.iter().zip(&theirs) {
-        assert!(
-            ((a - b) / b).abs() < 1e-8,
-            "lower bound {a} vs scikit-learn {b}"
-        );
-    }
-    assert_eq!(r["converged"], false);
+    assert_eq!(ours.len(), theirs.len(), "{cov}: number of lower bounds");
+    let bounds = ours
+        .iter()
+        .zip(&theirs)
+        .map(|(a, b)| ((a - b) / b).abs())
+        .fold(0.0, f64::max);
+    assert!(
+        bounds < 1e-8,
+        "{cov}: lower bounds differ by {bounds:e} (relative)\n{ours:?}\n{theirs:?}"
+    );
+    assert_eq!(r["n_iter"], expected["n_iter"], "{cov}");
+    assert_eq!(r["converged"], false, "{cov}");
+
+    let model = Model::from_json(&std::fs::read_to_string(&fitted).unwrap()).unwrap();
+    assert_eq!(model.covariance_type.as_str(), cov);
+    let mix = gmmc::mixture::Mixture::from_model(&model);
+    let w = max_rel_err(&mix.weights, &f64s(&expected["weights"]));
+    let m = max_rel_err(&mix.means, &f64s(&expected["means"]));
+    let p = max_rel_err(
+        &dense_factors(&mix),
+        &f64s(&expected["precisions_cholesky"]),
+    );
+    assert!(
+        w < 1e-8 && m < 1e-8 && p < 1e-8,
+        "{cov}: weights {w:e}, means {m:e}, factors {p:e}"
+    );
+    eprintln!(
+        "warm start {cov}: lower bounds {bounds:.1e}, weights {w:.1e}, means {m:.1e}, factors {p:.1e}"
+    );
+}
+
+#[test]
+fn warm_start_full_reproduces_scikit_learn() {
+    warm_start_reproduces_scikit_learn("full");
+}
+
+#[test]
+fn warm_start_tied_reproduces_scikit_learn() {
+    warm_start_reproduces_scikit_learn("tied");
+}
+
+#[test]
+fn warm_start_diag_reproduces_scikit_learn() {
+    warm_start_reproduces_scikit_learn("diag");
+}
+
+#[test]
+fn warm_start_spherical_reproduces_scikit_learn() {
+    warm_start_reproduces_scikit_learn("spherical");
 }
 
 #[test]
