@@ -343,6 +343,32 @@ fn failures_name_the_cause_and_leave_outputs_alone() {
         "{e}"
     );
     assert_eq!(std::fs::read(&model).unwrap(), b"precious");
+    // Infinities (written out, or overflowing the f64 parser) and values whose squares
+    // overflow are refused too, naming the line and the column.
+    for (text, cause) in [
+        (
+            "a,b\n1,2\n3,4\n-inf,5\n6,7\n",
+            "bad-values.csv:4 (column \"a\"): -inf is not a finite number",
+        ),
+        (
+            "a,b\n1,2\n3,4\n5,1e400\n6,7\n",
+            "bad-values.csv:4 (column \"b\"): inf is not a finite number",
+        ),
+        (
+            "a,b\n1,2\n3,4\n5,1e200\n6,7\n",
+            "bad-values.csv:4: 1e200 in feature `b` is too large",
+        ),
+    ] {
+        let data = dir.path().join("bad-values.csv");
+        std::fs::write(&data, text).unwrap();
+        let e = err(
+            &gmmc(&["train", path_str(&data), "-o", path_str(&model)]),
+            1,
+        );
+        assert!(e.contains(cause), "{e}");
+        std::fs::remove_file(&data).unwrap();
+    }
+    assert_eq!(std::fs::read(&model).unwrap(), b"precious");
 
     let e = err(
         &gmmc(&[
