@@ -394,6 +394,7 @@ fn fewer_samples_than_components() {
 #[test]
 fn a_seed_gives_the_same_bits_and_n_init_keeps_the_best() {
     let c = case("fit-full");
+    let mut distinct_outcomes = 0;
     for init in InitMethod::ALL {
         let options = FitOptions {
             n_components: 4,
@@ -412,5 +413,9 @@ fn a_seed_gives_the_same_bits_and_n_init_keeps_the_best() {
             .fold(f64::NEG_INFINITY, f64::max);
         assert_eq!(a.lower_bound, best, "{init}: kept run is not the best");
         assert_eq!(a.inits[a.best_init].lower_bound, best);
+        assert_eq!(a.inits.len(), 3);
+        distinct_outcomes += usize::from(a.inits.iter().any(|i| i.lower_bound != best));
     }
+    // The restarts really differ (for some methods), so keeping the best is a choice.
+    assert!(distinct_outcomes > 0);
 }
