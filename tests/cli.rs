@@ -123,6 +123,26 @@ fn train_score_inspect_on_the_example_data() {
         "{summary}"
     );
     assert!(summary.contains("anomaly when score > 1"), "{summary}");
+    // The score line, with the model's own offset and scale (the offset of a normalized score
+    // is the median training NLL, negative here: written as `+ |offset|`).
+    assert!(m.score.offset < 0.0);
+    assert!(
+        summary.contains(&format!(
+            "score = (−log_likelihood + {}) / {}",
+            -m.score.offset, m.score.scale
+        )),
+        "{summary}"
+    );
+    for line in [
+        "data         motor-train.csv",
+        "samples      2000",
+        "init         kmeans",
+        "tol          0.001",
+        "reg_covar    1e-6",
+        "seed         0",
+    ] {
+        assert!(summary.contains(line), "no `{line}` in\n{summary}");
+    }
 }
 
 #[test]
