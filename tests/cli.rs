@@ -347,6 +347,10 @@ fn non_convergence_is_reported() {
     let r: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
     assert_eq!(r["converged"], false);
+    assert_eq!(r["n_iter"], 1);
+    let m = Model::from_json(&std::fs::read_to_string(dir.path().join("m.json")).unwrap()).unwrap();
+    assert_eq!(m.training.converged, Some(false));
+    assert_eq!(m.training.n_iter, Some(1));
 }
 
 #[test]
