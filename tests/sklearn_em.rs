@@ -229,9 +229,6 @@ fn every_em_case_is_tested() {
     let mut tested: Vec<&str> = CASES.to_vec();
     tested.sort();
     assert_eq!(present, tested);
-    let mut shared: Vec<&str> = common::EM_CASES.to_vec();
-    shared.sort();
-    assert_eq!(shared, tested, "common::EM_CASES lists the same cases");
     for name in CASES {
         let c = case(name);
         assert_eq!(c.json["kind"], "em-trajectory", "{name}");

@@ -53,15 +53,6 @@ pub fn case(name: &str) -> Case {
     }
 }
 
-pub const EM_CASES: [&str; 6] = [
-    "em-full",
-    "em-tied",
-    "em-diag",
-    "em-spherical",
-    "em-offset-full",
-    "em-constant-feature",
-];
-
 /// The precision factors of a mixture in scikit-learn's dense shapes, flattened: full
 /// [K][D][D] and tied [D][D] upper triangular (zeros below), diag [K][D], spherical [K].
 pub fn dense_factors(mix: &gmmc::mixture::Mixture) -> Vec<f64> {
