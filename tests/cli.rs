@@ -145,29 +145,48 @@ fn train_score_inspect_on_the_example_data() {
     }
 }
 
+/// The same data, options and seed give the same model file, byte for byte, on every run and
+/// whatever the number of threads (the example data is 8 blocks of rows).
 #[test]
-fn the_same_seed_writes_the_same_bytes() {
+fn the_same_seed_writes_the_same_bytes_for_any_thread_count() {
     let dir = tempfile::tempdir().unwrap();
-    let a = dir.path().join("a.json");
-    let b = dir.path().join("b.json");
-    for p in [&a, &b] {
-        ok(&gmmc(&[
-            "train",
-            &motor_train(),
-            "--label-column",
-            "label",
-            "-k",
-            "3",
-            "--n-init",
-            "2",
-            "--seed",
-            "5",
-            "-q",
-            "-o",
-            path_str(p),
-        ]));
+    for cov in ["full", "diag"] {
+        let mut files = Vec::new();
+        for (run, threads) in ["1", "2", "3", "3"].iter().enumerate() {
+            let path = dir.path().join(format!("{cov}-{run}.json"));
+            let out = Command::new(env!("CARGO_BIN_EXE_gmmc"))
+                .env("RAYON_NUM_THREADS", threads)
+                .args([
+                    "train",
+                    &motor_train(),
+                    "--label-column",
+                    "label",
+                    "-k",
+                    "3",
+                    "--covariance",
+                    cov,
+                    "--init",
+                    "random",
+                    "--n-init",
+                    "2",
+                    "--seed",
+                    "5",
+                    "-q",
+                    "-o",
+                    path_str(&path),
+                ])
+                .output()
+                .unwrap();
+            ok(&out);
+            files.push((threads, std::fs::read(&path).unwrap()));
+        }
+        for (threads, bytes) in &files[1..] {
+            assert!(
+                bytes == &files[0].1,
+                "{cov}: {threads} threads wrote another model than 1 thread"
+            );
+        }
     }
-    assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
 }
 
 /// `gmmc import sklearn` of an exported scikit-learn model, then `gmmc train --init-model` on
