@@ -27,10 +27,15 @@ pub fn summary(model: &Model) -> String {
     }
     let sc = &model.score;
     let _ = writeln!(s, "\nscore: {} (higher is more anomalous)", sc.kind);
+    // `− offset`, written as `+ |offset|` when the offset is negative.
+    let shift = if sc.offset < 0.0 {
+        format!("+ {}", -sc.offset)
+    } else {
+        format!("− {}", sc.offset)
+    };
     let _ = writeln!(
         s,
-        "  score = (−log_likelihood − {}) / {}{}",
-        sc.offset,
+        "  score = (−log_likelihood {shift}) / {}{}",
         sc.scale,
         if sc.kind == gmmc_model::ScoreKind::EdgeImpulse {
             ", absolute value"
@@ -80,8 +85,17 @@ pub fn summary(model: &Model) -> String {
     );
     line("converged", t.converged.map(|v| v.to_string()));
     line("lower bound", t.lower_bound.map(|v| v.to_string()));
-    line("tol", t.tol.map(|v| v.to_string()));
-    line("reg_covar", t.reg_covar.map(|v| v.to_string()));
+    line("tol", t.tol.map(option_number));
+    line("reg_covar", t.reg_covar.map(option_number));
     line("seed", t.seed.map(|v| v.to_string()));
     s
+}
+
+/// A training option as a person writes it: `0.001`, `1e-6`, `0`.
+fn option_number(v: f64) -> String {
+    if v != 0.0 && v.abs() < 1e-3 {
+        format!("{v:e}")
+    } else {
+        v.to_string()
+    }
 }

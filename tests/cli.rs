@@ -5,7 +5,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use common::{f64s, fixture};
+use common::{dense_factors, f64s, fixture, max_rel_err};
 use gmmc::model::Model;
 
 fn root() -> PathBuf {
@@ -123,42 +123,88 @@ fn train_score_inspect_on_the_example_data() {
         "{summary}"
     );
     assert!(summary.contains("anomaly when score > 1"), "{summary}");
-}
-
-#[test]
-fn the_same_seed_writes_the_same_bytes() {
-    let dir = tempfile::tempdir().unwrap();
-    let a = dir.path().join("a.json");
-    let b = dir.path().join("b.json");
-    for p in [&a, &b] {
-        ok(&gmmc(&[
-            "train",
-            &motor_train(),
-            "--label-column",
-            "label",
-            "-k",
-            "3",
-            "--n-init",
-            "2",
-            "--seed",
-            "5",
-            "-q",
-            "-o",
-            path_str(p),
-        ]));
+    // The score line, with the model's own offset and scale (the offset of a normalized score
+    // is the median training NLL, negative here: written as `+ |offset|`).
+    assert!(m.score.offset < 0.0);
+    assert!(
+        summary.contains(&format!(
+            "score = (−log_likelihood + {}) / {}",
+            -m.score.offset, m.score.scale
+        )),
+        "{summary}"
+    );
+    for line in [
+        "data         motor-train.csv",
+        "samples      2000",
+        "init         kmeans",
+        "tol          0.001",
+        "reg_covar    1e-6",
+        "seed         0",
+    ] {
+        assert!(summary.contains(line), "no `{line}` in\n{summary}");
     }
-    assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
 }
 
-/// `gmmc import sklearn` of an exported scikit-learn model, then `gmmc train --init-model`,
-/// follows scikit-learn's own EM continued from that model on data outside the reference
-/// fixtures (`tests/fixtures/make_warm_start_case.py`).
+/// The same data, options and seed give the same model file, byte for byte, on every run and
+/// whatever the number of threads (the example data is 8 blocks of rows).
 #[test]
-fn import_then_warm_start_reproduces_scikit_learn() {
+fn the_same_seed_writes_the_same_bytes_for_any_thread_count() {
+    let dir = tempfile::tempdir().unwrap();
+    for cov in ["full", "diag"] {
+        let mut files = Vec::new();
+        for (run, threads) in ["1", "2", "3", "3"].iter().enumerate() {
+            let path = dir.path().join(format!("{cov}-{run}.json"));
+            let out = Command::new(env!("CARGO_BIN_EXE_gmmc"))
+                .env("RAYON_NUM_THREADS", threads)
+                .args([
+                    "train",
+                    &motor_train(),
+                    "--label-column",
+                    "label",
+                    "-k",
+                    "3",
+                    "--covariance",
+                    cov,
+                    "--init",
+                    "random",
+                    "--n-init",
+                    "2",
+                    "--seed",
+                    "5",
+                    "-q",
+                    "-o",
+                    path_str(&path),
+                ])
+                .output()
+                .unwrap();
+            ok(&out);
+            files.push((threads, std::fs::read(&path).unwrap()));
+        }
+        for (threads, bytes) in &files[1..] {
+            assert!(
+                bytes == &files[0].1,
+                "{cov}: {threads} threads wrote another model than 1 thread"
+            );
+        }
+    }
+}
+
+/// `gmmc import sklearn` of an exported scikit-learn model, then `gmmc train --init-model` on
+/// data outside the reference fixtures (the example motor data), must follow scikit-learn's
+/// own EM continued from that model (`tests/fixtures/make_warm_start_case.py`): every lower
+/// bound of the report within 1e-8 relative, and the final weights, means and precision
+/// factors of the model file within 1e-8 relative to max(1, |scikit-learn's value|).
+fn warm_start_reproduces_scikit_learn(cov: &str) {
     let dir = tempfile::tempdir().unwrap();
     let start = dir.path().join("start.json");
+    let fitted = dir.path().join("fitted.json");
     let report = dir.path().join("report.json");
-    let export = fixture("warm-start/export.json");
+    let export = fixture(&format!("warm-start/{cov}/export.json"));
+    let expected: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(fixture(&format!("warm-start/{cov}/case.json"))).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(expected["covariance_type"], cov);
     ok(&gmmc(&[
         "import",
         "sklearn",
@@ -166,6 +212,7 @@ fn import_then_warm_start_reproduces_scikit_learn() {
         "-o",
         path_str(&start),
     ]));
+    let max_iter = expected["max_iter"].to_string();
     ok(&gmmc(&[
         "train",
         &motor_train(),
@@ -176,28 +223,66 @@ fn import_then_warm_start_reproduces_scikit_learn() {
         "--tol",
         "0",
         "--max-iter",
-        "12",
+        &max_iter,
         "-q",
         "-o",
-        path_str(&dir.path().join("m.json")),
+        path_str(&fitted),
         "--report",
         path_str(&report),
     ]));
     let r: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
-    let expected: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(fixture("warm-start/case.json")).unwrap())
-            .unwrap();
     let ours = f64s(&r["lower_bounds"]);
     let theirs = f64s(&expected["lower_bounds"]);
-    assert_eq!(ours.len(), theirs.len());
-    for (a, b) in ours.iter().zip(&theirs) {
-        assert!(
-            ((a - b) / b).abs() < 1e-8,
-            "lower bound {a} vs scikit-learn {b}"
-        );
-    }
-    assert_eq!(r["converged"], false);
+    assert_eq!(ours.len(), theirs.len(), "{cov}: number of lower bounds");
+    let bounds = ours
+        .iter()
+        .zip(&theirs)
+        .map(|(a, b)| ((a - b) / b).abs())
+        .fold(0.0, f64::max);
+    assert!(
+        bounds < 1e-8,
+        "{cov}: lower bounds differ by {bounds:e} (relative)\n{ours:?}\n{theirs:?}"
+    );
+    assert_eq!(r["n_iter"], expected["n_iter"], "{cov}");
+    assert_eq!(r["converged"], false, "{cov}");
+
+    let model = Model::from_json(&std::fs::read_to_string(&fitted).unwrap()).unwrap();
+    assert_eq!(model.covariance_type.as_str(), cov);
+    let mix = gmmc::mixture::Mixture::from_model(&model);
+    let w = max_rel_err(&mix.weights, &f64s(&expected["weights"]));
+    let m = max_rel_err(&mix.means, &f64s(&expected["means"]));
+    let p = max_rel_err(
+        &dense_factors(&mix),
+        &f64s(&expected["precisions_cholesky"]),
+    );
+    assert!(
+        w < 1e-8 && m < 1e-8 && p < 1e-8,
+        "{cov}: weights {w:e}, means {m:e}, factors {p:e}"
+    );
+    eprintln!(
+        "warm start {cov}: lower bounds {bounds:.1e}, weights {w:.1e}, means {m:.1e}, factors {p:.1e}"
+    );
+}
+
+#[test]
+fn warm_start_full_reproduces_scikit_learn() {
+    warm_start_reproduces_scikit_learn("full");
+}
+
+#[test]
+fn warm_start_tied_reproduces_scikit_learn() {
+    warm_start_reproduces_scikit_learn("tied");
+}
+
+#[test]
+fn warm_start_diag_reproduces_scikit_learn() {
+    warm_start_reproduces_scikit_learn("diag");
+}
+
+#[test]
+fn warm_start_spherical_reproduces_scikit_learn() {
+    warm_start_reproduces_scikit_learn("spherical");
 }
 
 #[test]
@@ -281,6 +366,10 @@ fn non_convergence_is_reported() {
     let r: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
     assert_eq!(r["converged"], false);
+    assert_eq!(r["n_iter"], 1);
+    let m = Model::from_json(&std::fs::read_to_string(dir.path().join("m.json")).unwrap()).unwrap();
+    assert_eq!(m.training.converged, Some(false));
+    assert_eq!(m.training.n_iter, Some(1));
 }
 
 #[test]
@@ -296,6 +385,32 @@ fn failures_name_the_cause_and_leave_outputs_alone() {
         e.starts_with("error: ") && e.contains("bad.csv:3") && e.contains("\"b\""),
         "{e}"
     );
+    assert_eq!(std::fs::read(&model).unwrap(), b"precious");
+    // Infinities (written out, or overflowing the f64 parser) and values whose squares
+    // overflow are refused too, naming the line and the column.
+    for (text, cause) in [
+        (
+            "a,b\n1,2\n3,4\n-inf,5\n6,7\n",
+            "bad-values.csv:4 (column \"a\"): -inf is not a finite number",
+        ),
+        (
+            "a,b\n1,2\n3,4\n5,1e400\n6,7\n",
+            "bad-values.csv:4 (column \"b\"): inf is not a finite number",
+        ),
+        (
+            "a,b\n1,2\n3,4\n5,1e200\n6,7\n",
+            "bad-values.csv:4: 1e200 in feature `b` is too large",
+        ),
+    ] {
+        let data = dir.path().join("bad-values.csv");
+        std::fs::write(&data, text).unwrap();
+        let e = err(
+            &gmmc(&["train", path_str(&data), "-o", path_str(&model)]),
+            1,
+        );
+        assert!(e.contains(cause), "{e}");
+        std::fs::remove_file(&data).unwrap();
+    }
     assert_eq!(std::fs::read(&model).unwrap(), b"precious");
 
     let e = err(

@@ -222,44 +222,85 @@ fn train_selection_model(f: &Files, extra: &[&str]) -> PathBuf {
     model
 }
 
+/// The selection fixture with a label column: every 25th row `anomaly`.
+fn labelled_selection_data(f: &Files) -> PathBuf {
+    let (values, d) = common::read_numbers_csv(&fixture("selection/data.csv"));
+    let mut csv = String::from("x,y,label\n");
+    for (i, row) in values.chunks(d).enumerate() {
+        let label = if i % 25 == 0 { "anomaly" } else { "no anomaly" };
+        csv.push_str(&format!("{:?},{:?},{label}\n", row[0], row[1]));
+    }
+    f.write("labelled.csv", &csv)
+}
+
+/// Every rule of `gmmc threshold` on a model that `gmmc train` wrote changes the `score`
+/// object's threshold, calibration note and (except for a normalized score) quantile, and not
+/// one byte outside the `score` object; offset and scale stay.
 #[test]
-fn threshold_set_changes_only_the_score_object() {
+fn threshold_rules_change_only_the_score_object() {
     let f = Files::new();
-    for kind in ["normalized", "edge-impulse"] {
+    let labelled = labelled_selection_data(&f);
+    let data = fixture("selection/data.csv");
+    let rules: [(&str, Vec<&str>, &str); 3] = [
+        ("--set", vec!["--set", "2.5"], "; threshold: set by hand"),
+        (
+            "--quantile",
+            vec!["--quantile", "0.95", "--data", s(&data)],
+            "; threshold: 0.95 quantile of 450 rows of data.csv",
+        ),
+        (
+            "--best-f1",
+            vec!["--best-f1", s(&labelled), "--label-column", "label"],
+            "; threshold: highest F1 (",
+        ),
+    ];
+    for kind in ["normalized", "nll", "edge-impulse"] {
         let model = train_selection_model(&f, &["--score", kind]);
         let before = std::fs::read_to_string(&model).unwrap();
-        let out = f.path("new.json");
-        let printed = ok(&gmmc(&[
-            "threshold",
-            s(&model),
-            "--set",
-            "2.5",
-            "-o",
-            s(&out),
-        ]));
-        assert!(printed.contains("→ 2.5000"), "{printed}");
-        let after = std::fs::read_to_string(&out).unwrap();
-        // Byte for byte outside the score object.
-        assert_eq!(outside_score(&before), outside_score(&after), "{kind}");
-        let (old, new) = (
-            Model::from_json(&before).unwrap(),
-            Model::from_json(&after).unwrap(),
-        );
-        assert_eq!(new.score.threshold, 2.5);
-        assert_eq!(
-            (new.score.kind, new.score.offset, new.score.scale),
-            (old.score.kind, old.score.offset, old.score.scale)
-        );
-        // The rest of the model is equal as data too.
-        let mut a: Value = serde_json::from_str(&before).unwrap();
-        let mut b: Value = serde_json::from_str(&after).unwrap();
-        a.as_object_mut().unwrap().remove("score");
-        b.as_object_mut().unwrap().remove("score");
-        assert_eq!(a, b);
-        let note = new.score.calibration.unwrap();
-        assert!(note.ends_with("; threshold: set by hand"), "{note}");
-        // A normalized score keeps the quantile that set its scale; the others lose it.
-        assert_eq!(new.score.quantile.is_some(), kind == "normalized");
+        for (rule, args, note) in &rules {
+            let out = f.path("new.json");
+            let mut command = vec!["threshold", s(&model)];
+            command.extend(args.iter().copied());
+            command.extend(["-o", s(&out)]);
+            let printed = ok(&gmmc(&command));
+            assert!(printed.contains(" → "), "{printed}");
+            let after = std::fs::read_to_string(&out).unwrap();
+            // Byte for byte outside the score object.
+            assert_eq!(
+                outside_score(&before),
+                outside_score(&after),
+                "{kind} {rule}"
+            );
+            let (old, new) = (
+                Model::from_json(&before).unwrap(),
+                Model::from_json(&after).unwrap(),
+            );
+            assert_ne!(new.score.threshold, old.score.threshold, "{kind} {rule}");
+            if *rule == "--set" {
+                assert_eq!(new.score.threshold, 2.5);
+            }
+            assert_eq!(
+                (new.score.kind, new.score.offset, new.score.scale),
+                (old.score.kind, old.score.offset, old.score.scale),
+                "{kind} {rule}"
+            );
+            // The rest of the model is equal as data too.
+            let mut a: Value = serde_json::from_str(&before).unwrap();
+            let mut b: Value = serde_json::from_str(&after).unwrap();
+            a.as_object_mut().unwrap().remove("score");
+            b.as_object_mut().unwrap().remove("score");
+            assert_eq!(a, b, "{kind} {rule}");
+            let calibration = new.score.calibration.unwrap();
+            assert!(calibration.contains(note), "{kind} {rule}: {calibration}");
+            // A normalized score keeps the quantile that set its scale; the others take the
+            // new quantile, or lose it.
+            let quantile = match (kind, *rule) {
+                ("normalized", _) => old.score.quantile,
+                (_, "--quantile") => Some(0.95),
+                _ => None,
+            };
+            assert_eq!(new.score.quantile, quantile, "{kind} {rule}");
+        }
     }
 }
 

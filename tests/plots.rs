@@ -381,3 +381,88 @@ fn selection_picture_from_train_and_from_the_report_agree() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("has no `selection` table"));
 }
+
+/// Least-squares line `pixel = a·value + b`.
+fn fit_line(pairs: &[(f64, f64)]) -> (f64, f64) {
+    let n = pairs.len() as f64;
+    let (sx, sy) = pairs
+        .iter()
+        .fold((0.0, 0.0), |(a, b), (x, y)| (a + x, b + y));
+    let (mx, my) = (sx / n, sy / n);
+    let (sxy, sxx) = pairs.iter().fold((0.0, 0.0), |(a, b), (x, y)| {
+        (a + (x - mx) * (y - my), b + (x - mx) * (x - mx))
+    });
+    let slope = sxy / sxx;
+    (slope, my - slope * mx)
+}
+
+/// The explorer's ellipses, mapped back from pixels to data (through the pixel positions of
+/// the plotted rows), lie at Mahalanobis distance 1 and 2 from their component's mean, under
+/// the model's own precision factors; pixels are whole numbers, so the bound is 6 %.
+#[test]
+fn explorer_ellipses_are_one_and_two_sigma() {
+    let t = setup();
+    let svg_path = t.dir.path().join("e.svg");
+    let data = fixture("selection/data.csv");
+    ok(&gmmc(&[
+        "plot",
+        "explorer",
+        s(&t.model),
+        s(&data),
+        "--axes",
+        "x,y",
+        "-o",
+        s(&svg_path),
+    ]));
+    let svg = std::fs::read_to_string(&svg_path).unwrap();
+    let doc = parse(&svg);
+    // Pixel ↔ data: every plotted row, whichever group its colour put it in.
+    let model = Model::from_json(&std::fs::read_to_string(&t.model).unwrap()).unwrap();
+    let (mut normal, mut anomalous) = (Vec::new(), Vec::new());
+    for r in &t.rows {
+        if model.score.is_anomaly(model.score(&r[..])) {
+            anomalous.push(*r);
+        } else {
+            normal.push(*r);
+        }
+    }
+    let (mut xs, mut ys) = (Vec::new(), Vec::new());
+    for (class, rows) in [("points-normal", &normal), ("points-anomalous", &anomalous)] {
+        let circles = group(&doc, class);
+        assert_eq!(circles.len(), rows.len());
+        for (c, r) in circles.iter().zip(rows.iter()) {
+            let px: f64 = c.attribute("cx").unwrap().parse().unwrap();
+            let py: f64 = c.attribute("cy").unwrap().parse().unwrap();
+            xs.push((r[0], px));
+            ys.push((r[1], py));
+        }
+    }
+    let (ax, bx) = fit_line(&xs);
+    let (ay, by) = fit_line(&ys);
+    assert!(ax > 0.0 && ay < 0.0, "x grows rightwards, y upwards");
+
+    let mix = gmmc::mixture::Mixture::from_model(&model);
+    let factors = common::dense_factors(&mix);
+    for (class, radius) in [("ellipses-1sigma", 1.0), ("ellipses-2sigma", 2.0)] {
+        let lines = group(&doc, class);
+        assert_eq!(lines.len(), model.n_components);
+        for (k, line) in lines.iter().enumerate() {
+            let mean = mix.mean(k);
+            // Upper triangular U (row-major 2 × 2): distance² = ‖Uᵀ(x − μ)‖².
+            let u = &factors[k * 4..(k + 1) * 4];
+            let mut worst: f64 = 0.0;
+            for point in line.attribute("points").unwrap().split_whitespace() {
+                let (px, py) = point.split_once(',').unwrap();
+                let (px, py): (f64, f64) = (px.parse().unwrap(), py.parse().unwrap());
+                let dx = (px - bx) / ax - mean[0];
+                let dy = (py - by) / ay - mean[1];
+                let v0 = dx * u[0] + dy * u[2];
+                let v1 = dx * u[1] + dy * u[3];
+                let distance = (v0 * v0 + v1 * v1).sqrt();
+                worst = worst.max((distance - radius).abs() / radius);
+            }
+            assert!(worst < 0.06, "{class} {k}: off by {:.1} %", 100.0 * worst);
+            eprintln!("{class} {k}: within {:.2} %", 100.0 * worst);
+        }
+    }
+}

@@ -2,7 +2,8 @@
 //! their `console` blocks is run on a copy of the example data, its output must be the one
 //! shown (a line `…` stands for any number of lines; timings are ignored), and the pictures it
 //! draws must be the ones in `docs/`. Then every number the sections print or quote is
-//! recomputed here from the scores and labels by brute force.
+//! recomputed here from the scores and labels by brute force. The "Quick start" command is
+//! run too, and its output compared with the one shown.
 //!
 //! After a deliberate change to a picture, `GMMC_UPDATE_DOCS=1 cargo test --test readme`
 //! rewrites `docs/motor-*.svg`.
@@ -475,6 +476,72 @@ fn readme_walkthrough_runs_as_shown_and_its_numbers_are_right() {
             b.roc_auc, b.average_precision, before.roc_auc, before.average_precision
         )
     ));
+}
+
+/// The fenced blocks of `text` as (info string, body lines).
+fn blocks(text: &str) -> Vec<(String, Vec<String>)> {
+    let mut blocks = Vec::new();
+    let mut current: Option<(String, Vec<String>)> = None;
+    for line in text.lines() {
+        if let Some(info) = line.strip_prefix("```") {
+            match current.take() {
+                Some(block) => blocks.push(block),
+                None => current = Some((info.to_string(), Vec::new())),
+            }
+        } else if let Some((_, body)) = current.as_mut() {
+            body.push(line.to_string());
+        }
+    }
+    blocks
+}
+
+/// The quick start is two commands on a fresh machine: one trains on the example data and
+/// prints what is shown (where the model went, last), one runs the tests.
+#[test]
+fn quick_start_runs_as_shown() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let quick = section(&readme, "## Quick start");
+    let blocks = blocks(&quick);
+    let commands: Vec<&Vec<String>> = blocks
+        .iter()
+        .filter(|(info, _)| info == "sh")
+        .map(|(_, body)| body)
+        .collect();
+    assert_eq!(commands.len(), 2, "{quick}");
+    assert_eq!(commands[1], &["cargo test --workspace"]);
+    let [train] = commands[0].as_slice() else {
+        panic!("one command: {:?}", commands[0]);
+    };
+    let args: Vec<String> = train
+        .strip_prefix("cargo run --release -- ")
+        .unwrap_or_else(|| panic!("{train}"))
+        .split_whitespace()
+        .map(str::to_string)
+        .collect();
+    let shown = &blocks
+        .iter()
+        .find(|(info, _)| info == "text")
+        .expect("the output is shown")
+        .1;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("examples/data")).unwrap();
+    std::fs::copy(
+        root().join("examples/data/motor-train.csv"),
+        dir.path().join("examples/data/motor-train.csv"),
+    )
+    .unwrap();
+    let output = run(dir.path(), &args);
+    let actual = trimmed(output.lines().map(str::to_string));
+    let expected = trimmed(shown.iter().cloned());
+    assert!(
+        matches(&expected, &actual),
+        "README shows\n{}\nbut gmmc prints\n{}",
+        expected.join("\n"),
+        actual.join("\n")
+    );
+    let model = args[args.iter().position(|a| a == "-o").unwrap() + 1].clone();
+    assert_eq!(actual.last(), Some(&format!("wrote {model}")));
+    assert!(dir.path().join(&model).is_file());
 }
 
 #[test]

@@ -53,14 +53,19 @@ pub fn case(name: &str) -> Case {
     }
 }
 
-pub const EM_CASES: [&str; 6] = [
-    "em-full",
-    "em-tied",
-    "em-diag",
-    "em-spherical",
-    "em-offset-full",
-    "em-constant-feature",
-];
+/// The precision factors of a mixture in scikit-learn's dense shapes, flattened: full
+/// [K][D][D] and tied [D][D] upper triangular (zeros below), diag [K][D], spherical [K].
+pub fn dense_factors(mix: &gmmc::mixture::Mixture) -> Vec<f64> {
+    use gmmc::model::{CovarianceType, packed};
+    let d = mix.n_features;
+    match mix.covariance_type {
+        CovarianceType::Full => (0..mix.n_components)
+            .flat_map(|k| packed::unpack_upper(mix.factor(k), d))
+            .collect(),
+        CovarianceType::Tied => packed::unpack_upper(&mix.factors, d),
+        CovarianceType::Diag | CovarianceType::Spherical => mix.factors.clone(),
+    }
+}
 
 pub fn f64s(v: &Value) -> Vec<f64> {
     match v {

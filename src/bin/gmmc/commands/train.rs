@@ -22,6 +22,9 @@ use crate::failure::{Failure, load_model, write_output};
 /// when the mean log-likelihood changes by less than --tol. The score is calibrated on the
 /// training rows: with the default `normalized` score, a typical training row scores 0 and the
 /// --threshold-quantile (0.99) of training rows scores 1.0, the threshold.
+///
+/// A run that does not converge within --max-iter iterations still writes its model, warns on
+/// stderr and records `"converged": false` in the model and the --report.
 #[derive(clap::Args)]
 pub struct Args {
     /// Training data: CSV with a header row, NumPy .npy 2-D float array, or `-` for CSV on
@@ -33,9 +36,10 @@ pub struct Args {
     /// Number of mixture components K: a number, `auto` (fit K = 1 to 10 and keep the lowest
     /// BIC) or `auto:MIN..MAX` (inclusive). BIC and AIC are scikit-learn's; the table of K,
     /// BIC, AIC and mean log-likelihood is printed and added to --report as `selection`.
+    /// Default: 1, or the --init-model's K.
     #[arg(short = 'k', long = "components", value_name = "N|auto[:MIN..MAX]")]
     components: Option<Components>,
-    /// Covariance type: full, tied, diag or spherical.
+    /// Covariance type: full, tied, diag or spherical. Default: full, or the --init-model's.
     #[arg(long, value_name = "TYPE")]
     covariance: Option<CovarianceType>,
     /// Feature columns to train on, comma-separated names or 0-based indices (counting
@@ -67,7 +71,7 @@ pub struct Args {
     #[arg(long, value_name = "F", default_value_t = 1e-3)]
     tol: f64,
     /// Added to the diagonal of every covariance, keeping it positive definite.
-    #[arg(long, value_name = "F", default_value_t = 1e-6)]
+    #[arg(long, value_name = "F", default_value = "1e-6")]
     reg_covar: f64,
     /// Random seed; the same data, options and seed give a bit-identical model file.
     #[arg(long, value_name = "N", default_value_t = 0)]
@@ -76,7 +80,7 @@ pub struct Args {
     /// log-likelihood) or edge-impulse (|z-score| of the log-likelihood, as Edge Impulse).
     #[arg(long = "score", value_name = "KIND", default_value = "normalized")]
     score_kind: ScoreKind,
-    /// Fraction of training rows that should score below the threshold.
+    /// Fraction of training rows that should score at or below the threshold.
     #[arg(long, value_name = "Q", default_value_t = DEFAULT_QUANTILE)]
     threshold_quantile: f64,
     /// Also write a JSON training report (iterations, lower bounds, BIC, timing) here.
