@@ -46,7 +46,9 @@ fn start(method: InitMethod, cov: CovarianceType, seed: u64) -> (Mixture, Vec<f6
     let (values, _) = data();
     let x = Samples::new(&values, 2).unwrap();
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let mix = initial_mixture(method, cov, 3, x, REG_COVAR, &mut rng).unwrap();
+    let mix = initial_mixture(method, cov, 3, x, REG_COVAR, &mut rng)
+        .unwrap()
+        .mixture;
     (mix, values)
 }
 

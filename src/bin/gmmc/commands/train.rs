@@ -281,9 +281,12 @@ pub fn run(args: Args) -> Result<(), Failure> {
             report.bic,
             report.fit_seconds
         );
+        // Six decimals for reading; the model file keeps the exact threshold.
         println!(
             "  score: {}, anomaly when score > {} ({} of training rows at or below)",
-            model.score.kind, model.score.threshold, args.threshold_quantile
+            model.score.kind,
+            (model.score.threshold * 1e6).round() / 1e6,
+            args.threshold_quantile
         );
         println!("wrote {}", args.output.display());
         if let Some(path) = &args.report {
