@@ -40,7 +40,11 @@ fn random_mixture(case: &Case, rng: &mut ChaCha8Rng) -> Mixture {
     let means = (0..k * d).map(|_| rng.random::<f64>() - 0.5).collect();
     let factors = match case.cov {
         CovarianceType::Full | CovarianceType::Tied => {
-            let count = if case.cov == CovarianceType::Full { k } else { 1 };
+            let count = if case.cov == CovarianceType::Full {
+                k
+            } else {
+                1
+            };
             let mut f = Vec::with_capacity(count * packed::len(d));
             for _ in 0..count {
                 for j in 0..d {
@@ -99,12 +103,42 @@ fn main() {
     let kmeans_only = args.iter().any(|a| a == "--kmeans-only");
     let filters: Vec<String> = args.into_iter().filter(|a| !a.starts_with('-')).collect();
     let cases = [
-        Case { n: 100_000, d: 32, k: 8, cov: CovarianceType::Full },
-        Case { n: 100_000, d: 32, k: 8, cov: CovarianceType::Diag },
-        Case { n: 1_000_000, d: 8, k: 4, cov: CovarianceType::Full },
-        Case { n: 10_000, d: 16, k: 4, cov: CovarianceType::Full },
-        Case { n: 100_000, d: 32, k: 8, cov: CovarianceType::Tied },
-        Case { n: 100_000, d: 32, k: 8, cov: CovarianceType::Spherical },
+        Case {
+            n: 100_000,
+            d: 32,
+            k: 8,
+            cov: CovarianceType::Full,
+        },
+        Case {
+            n: 100_000,
+            d: 32,
+            k: 8,
+            cov: CovarianceType::Diag,
+        },
+        Case {
+            n: 1_000_000,
+            d: 8,
+            k: 4,
+            cov: CovarianceType::Full,
+        },
+        Case {
+            n: 10_000,
+            d: 16,
+            k: 4,
+            cov: CovarianceType::Full,
+        },
+        Case {
+            n: 100_000,
+            d: 32,
+            k: 8,
+            cov: CovarianceType::Tied,
+        },
+        Case {
+            n: 100_000,
+            d: 32,
+            k: 8,
+            cov: CovarianceType::Spherical,
+        },
     ];
     let single = rayon::ThreadPoolBuilder::new()
         .num_threads(1)
@@ -146,13 +180,18 @@ fn main() {
             for seed in 0..5 {
                 let mut rng = ChaCha8Rng::seed_from_u64(seed);
                 let t = Instant::now();
-                let result = kmeans::kmeans(x, case.k, kmeans::DEFAULT_MAX_ITER, kmeans::DEFAULT_TOL, &mut rng);
+                let result = kmeans::kmeans(
+                    x,
+                    case.k,
+                    kmeans::DEFAULT_MAX_ITER,
+                    kmeans::DEFAULT_TOL,
+                    &mut rng,
+                );
                 times.push(t.elapsed().as_secs_f64());
                 n_iter = result.n_iter;
-                eprintln!("seed {seed}: {n_iter} iterations");
             }
             println!(
-                "{:<28} {:>14} {:>14} {:>14.3} {:>14.3}  ({n_iter} Lloyd iterations)",
+                "{:<28} {:>14} {:>14} {:>14.3} {:>14.3}  (seeds 0-4; seed 4: {n_iter} Lloyd iterations)",
                 format!("  k-means, K={}", case.k),
                 "",
                 "",

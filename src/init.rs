@@ -106,11 +106,23 @@ pub fn initial_mixture(
         }
         InitMethod::KMeansPlusPlus => {
             let seeds = kmeans::plus_plus(x, k, rng);
-            from_resp(em::mixture_from_resp(cov, k, x, reg_covar, &seed_resp(n, &seeds)))
+            from_resp(em::mixture_from_resp(
+                cov,
+                k,
+                x,
+                reg_covar,
+                &seed_resp(n, &seeds),
+            ))
         }
         InitMethod::RandomFromData => {
             let seeds = rand::seq::index::sample(rng, n, k).into_vec();
-            from_resp(em::mixture_from_resp(cov, k, x, reg_covar, &seed_resp(n, &seeds)))
+            from_resp(em::mixture_from_resp(
+                cov,
+                k,
+                x,
+                reg_covar,
+                &seed_resp(n, &seeds),
+            ))
         }
         InitMethod::Random => {
             let mut resp: Vec<f64> = (0..n * k).map(|_| rng.random::<f64>()).collect();

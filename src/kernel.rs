@@ -291,8 +291,7 @@ fn triangular_quadratic<S: Simd>(
             // ROW_TILE × COLUMN_TILE independent accumulators.
             let mut y = [[zero; COLUMN_TILE]; ROW_TILE];
             for (i, u) in tile.iter().enumerate() {
-                let t: [S::f64s; ROW_TILE] =
-                    std::array::from_fn(|r| delta[i * per_row + beta + r]);
+                let t: [S::f64s; ROW_TILE] = std::array::from_fn(|r| delta[i * per_row + beta + r]);
                 for (c, uc) in u.iter().enumerate() {
                     let uc = simd.splat_f64s(*uc);
                     for r in 0..ROW_TILE {
@@ -342,7 +341,10 @@ fn shifted_sums(buf: &mut RowBuffers, k: usize, padded: usize, keep_exponentials
     let max = &mut buf.max[..padded];
     max.copy_from_slice(&buf.lp[..padded]);
     for c in 1..k {
-        for (m, v) in max.iter_mut().zip(&buf.lp[c * CHUNK_ROWS..c * CHUNK_ROWS + padded]) {
+        for (m, v) in max
+            .iter_mut()
+            .zip(&buf.lp[c * CHUNK_ROWS..c * CHUNK_ROWS + padded])
+        {
             if *v > *m {
                 *m = *v;
             }
@@ -444,7 +446,11 @@ pub(crate) fn e_step(components: &Components<'_>, chunk: &mut Chunk, buf: &mut R
 }
 
 /// The log-likelihood of every row of a chunk, into `buf.lse[..rows]`.
-pub(crate) fn log_likelihoods(components: &Components<'_>, chunk: &mut Chunk, buf: &mut RowBuffers) {
+pub(crate) fn log_likelihoods(
+    components: &Components<'_>,
+    chunk: &mut Chunk,
+    buf: &mut RowBuffers,
+) {
     struct Op<'x, 'a> {
         components: &'x Components<'a>,
         chunk: &'x mut Chunk,
@@ -631,7 +637,10 @@ fn register_sum<S: Simd>(simd: S, values: &[S::f64s]) -> f64 {
 #[inline(always)]
 fn weighted_sum<S: Simd>(simd: S, w: &[S::f64s], x: &[S::f64s]) -> f64 {
     let mut acc = [simd.splat_f64s(0.0); PARTIAL_SUMS];
-    for (ws, xs) in w.chunks_exact(PARTIAL_SUMS).zip(x.chunks_exact(PARTIAL_SUMS)) {
+    for (ws, xs) in w
+        .chunks_exact(PARTIAL_SUMS)
+        .zip(x.chunks_exact(PARTIAL_SUMS))
+    {
         acc = std::array::from_fn(|p| simd.mul_add_e_f64s(ws[p], xs[p], acc[p]));
     }
     combine(simd, acc)
@@ -644,7 +653,10 @@ fn centred_sums<S: Simd>(simd: S, x: &[S::f64s], r: &[S::f64s], c: S::f64s) -> (
     let zero = simd.splat_f64s(0.0);
     let mut s1 = [zero; PARTIAL_SUMS];
     let mut s2 = [zero; PARTIAL_SUMS];
-    for (xs, rs) in x.chunks_exact(PARTIAL_SUMS).zip(r.chunks_exact(PARTIAL_SUMS)) {
+    for (xs, rs) in x
+        .chunks_exact(PARTIAL_SUMS)
+        .zip(r.chunks_exact(PARTIAL_SUMS))
+    {
         for p in 0..PARTIAL_SUMS {
             let t = simd.sub_f64s(xs[p], c);
             let w = simd.mul_f64s(rs[p], t);
@@ -902,7 +914,8 @@ pub(crate) fn squared_distances(chunk: &Chunk, vectors: &Vectors, out: &mut [f64
         #[inline(always)]
         fn with_simd<S: Simd>(self, simd: S) {
             let padded = self.chunk.padded;
-            self.vectors.half_distance_offsets(simd, self.chunk, self.out);
+            self.vectors
+                .half_distance_offsets(simd, self.chunk, self.out);
             let mut norms = [0.0; CHUNK_ROWS];
             let norms = &mut norms[..padded];
             for i in 0..self.chunk.d {
@@ -1015,7 +1028,11 @@ mod tests {
                 assert_eq!(chunk.rows(), m);
                 for i in 0..d {
                     for b in 0..chunk.padded {
-                        let want = if b < m { xs[b * d + i] - offset[i] } else { 0.0 };
+                        let want = if b < m {
+                            xs[b * d + i] - offset[i]
+                        } else {
+                            0.0
+                        };
                         assert_eq!(chunk.x[i * CHUNK_ROWS + b], want, "d={d} m={m} i={i} b={b}");
                     }
                 }

@@ -333,11 +333,15 @@ fn relocate_empty(
     if empty.is_empty() {
         return;
     }
-    let centred = |i: usize| -> Vec<f64> { x.row(i).iter().zip(mean).map(|(v, m)| v - m).collect() };
+    let centred =
+        |i: usize| -> Vec<f64> { x.row(i).iter().zip(mean).map(|(v, m)| v - m).collect() };
     let mut far: Vec<(f64, usize)> = (0..x.n_rows())
         .map(|i| {
             let c = labels[i];
-            (squared_distance(&centred(i), &centers[c * d..(c + 1) * d]), i)
+            (
+                squared_distance(&centred(i), &centers[c * d..(c + 1) * d]),
+                i,
+            )
         })
         .collect();
     far.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
