@@ -38,9 +38,18 @@ fn create_temporary(path: &Path) -> io::Result<(fs::File, PathBuf)> {
 /// once complete: a failure leaves an existing file untouched and creates none. An existing
 /// file keeps its permissions.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    write_atomic_with(path, |file| file.write_all(bytes))
+}
+
+/// [`write_atomic`] for contents that `write` produces in pieces (so that they need not be
+/// gathered in memory first).
+pub fn write_atomic_with(
+    path: &Path,
+    write: impl FnOnce(&mut fs::File) -> io::Result<()>,
+) -> io::Result<()> {
     let (mut file, temporary) = create_temporary(path)?;
     let result = (|| {
-        file.write_all(bytes)?;
+        write(&mut file)?;
         if let Ok(existing) = fs::metadata(path) {
             file.set_permissions(existing.permissions())?;
         }

@@ -3,10 +3,11 @@
 use std::io::{self, Write};
 
 use gmmc_model::Model;
-use gmmc_model::scoring::Scorer;
+use rayon::prelude::*;
 
 use crate::blocks;
-use crate::em::Samples;
+use crate::em::{self, Samples};
+use crate::mixture::Mixture;
 
 /// One row's result.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -20,35 +21,54 @@ pub struct Scored {
 }
 
 /// Scores every row of `x` (D = the model's features), in parallel, in row order.
+///
+/// The log-likelihoods come from the trainer's SIMD kernels (f64, the same arithmetic as the
+/// EM passes); rows with a NaN or infinite value get −∞ without being computed.
 pub fn score_rows(model: &Model, x: Samples<'_>) -> Vec<Scored> {
-    let scorer = Scorer::new(model);
-    blocks::map_blocks(x.n_rows(), Vec::new, |out: &mut Vec<Scored>, range| {
-        out.reserve(range.len());
-        for i in range {
-            let log_likelihood = scorer.log_likelihood(x.row(i));
+    let mixture = Mixture::from_model(model);
+    let mut lls = em::log_likelihoods(&mixture, x);
+    let size = blocks::block_rows(x.n_rows());
+    lls.par_chunks_mut(size).enumerate().for_each(|(b, part)| {
+        for (offset, ll) in part.iter_mut().enumerate() {
+            if ll.is_nan() || x.row(b * size + offset).iter().any(|v| !v.is_finite()) {
+                *ll = f64::NEG_INFINITY;
+            }
+        }
+    });
+    lls.into_par_iter()
+        .map(|log_likelihood| {
             let score = model.score.score(log_likelihood);
-            out.push(Scored {
+            Scored {
                 log_likelihood,
                 score,
                 is_anomaly: model.score.is_anomaly(score),
-            });
-        }
-    })
-    .concat()
+            }
+        })
+        .collect()
 }
 
-/// Writes results as CSV: `log_likelihood,score,is_anomaly` (0 or 1), numbers with round-trip
-/// precision, `inf`/`-inf` for broken rows.
+/// Writes results as CSV: `log_likelihood,score,is_anomaly` (0 or 1), numbers in their
+/// shortest round-trip form (`ryu`: `-6.5576`, `1.0`, `3.1e-5`), `inf`/`-inf` for broken rows. Blocks of rows are formatted in parallel and
+/// written in order.
 pub fn write_csv<W: Write>(out: &mut W, rows: &[Scored]) -> io::Result<()> {
     writeln!(out, "log_likelihood,score,is_anomaly")?;
-    for r in rows {
-        writeln!(
-            out,
-            "{},{},{}",
-            r.log_likelihood,
-            r.score,
-            u8::from(r.is_anomaly)
-        )?;
+    let size = blocks::block_rows(rows.len());
+    let parts: Vec<Vec<u8>> = rows
+        .par_chunks(size)
+        .map(|part| {
+            let mut text = Vec::with_capacity(part.len() * 48);
+            let mut number = ryu::Buffer::new();
+            for r in part {
+                text.extend_from_slice(number.format(r.log_likelihood).as_bytes());
+                text.push(b',');
+                text.extend_from_slice(number.format(r.score).as_bytes());
+                text.extend_from_slice(if r.is_anomaly { b",1\n" } else { b",0\n" });
+            }
+            text
+        })
+        .collect();
+    for part in parts {
+        out.write_all(&part)?;
     }
     Ok(())
 }

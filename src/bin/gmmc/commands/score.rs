@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use gmmc::data::{self, LoadOptions, Selection};
 use gmmc::em::Samples;
 
-use crate::failure::{Failure, load_model, write_output};
+use crate::failure::{Failure, load_model};
 
 /// Score every row of a data file with a model: CSV with columns
 /// `log_likelihood,score,is_anomaly` (higher score is more anomalous; is_anomaly is 1 when
@@ -45,11 +45,10 @@ pub fn run(args: Args) -> Result<(), Failure> {
     let x = Samples::new(&table.values, model.n_features)
         .ok_or_else(|| Failure::new(format!("{}: no feature columns selected", table.source)))?;
     let rows = gmmc::score::score_rows(&model, x);
-    let mut text = Vec::with_capacity(rows.len() * 48);
-    gmmc::score::write_csv(&mut text, &rows).map_err(|e| Failure::new(e.to_string()))?;
     match &args.output {
         Some(path) => {
-            write_output(path, &text)?;
+            gmmc::output::write_atomic_with(path, |file| gmmc::score::write_csv(file, &rows))
+                .map_err(|e| Failure::new(format!("cannot write {}: {e}", path.display())))?;
             let anomalies = rows.iter().filter(|r| r.is_anomaly).count();
             eprintln!(
                 "scored {} rows of {}: {anomalies} above the threshold {}; wrote {}",
@@ -62,7 +61,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
         None => {
             let stdout = std::io::stdout();
             let mut lock = stdout.lock();
-            lock.write_all(&text)
+            gmmc::score::write_csv(&mut lock, &rows)
                 .and_then(|()| lock.flush())
                 .map_err(|e| Failure::new(format!("cannot write to stdout: {e}")))?;
         }
