@@ -145,46 +145,71 @@ fn train_score_inspect_on_the_example_data() {
     }
 }
 
+/// Rows for the thread-count test: 20 000 rows × 5 features in three skewed clusters, far
+/// from the origin — 20 blocks of rows, so that every pass is split among threads.
+fn many_rows_csv(path: &std::path::Path) {
+    let mut text = String::from("a,b,c,d,e\n");
+    for i in 0..20_000u32 {
+        let t = f64::from(i);
+        let cluster = f64::from(i % 3);
+        let row: Vec<String> = (0..5)
+            .map(|j| {
+                let j = f64::from(j);
+                let v = 1e3
+                    + 4.0 * cluster * (j + 1.0)
+                    + (t * (0.37 + 0.11 * j)).sin()
+                    + 0.3 * (t * 1.7 + j).cos() * cluster;
+                format!("{v}")
+            })
+            .collect();
+        text.push_str(&row.join(","));
+        text.push('\n');
+    }
+    std::fs::write(path, text).unwrap();
+}
+
 /// The same data, options and seed give the same model file, byte for byte, on every run and
-/// whatever the number of threads (the example data is 8 blocks of rows).
+/// whatever the number of threads, for every covariance type and initialisation.
 #[test]
 fn the_same_seed_writes_the_same_bytes_for_any_thread_count() {
     let dir = tempfile::tempdir().unwrap();
-    for cov in ["full", "diag"] {
-        let mut files = Vec::new();
-        for (run, threads) in ["1", "2", "3", "3"].iter().enumerate() {
-            let path = dir.path().join(format!("{cov}-{run}.json"));
-            let out = Command::new(env!("CARGO_BIN_EXE_gmmc"))
-                .env("RAYON_NUM_THREADS", threads)
-                .args([
-                    "train",
-                    &motor_train(),
-                    "--label-column",
-                    "label",
-                    "-k",
-                    "3",
-                    "--covariance",
-                    cov,
-                    "--init",
-                    "random",
-                    "--n-init",
-                    "2",
-                    "--seed",
-                    "5",
-                    "-q",
-                    "-o",
-                    path_str(&path),
-                ])
-                .output()
-                .unwrap();
-            ok(&out);
-            files.push((threads, std::fs::read(&path).unwrap()));
-        }
-        for (threads, bytes) in &files[1..] {
-            assert!(
-                bytes == &files[0].1,
-                "{cov}: {threads} threads wrote another model than 1 thread"
-            );
+    let data = dir.path().join("many.csv");
+    many_rows_csv(&data);
+    for cov in ["full", "tied", "diag", "spherical"] {
+        for init in ["kmeans", "random"] {
+            let mut files = Vec::new();
+            for (run, threads) in ["1", "2", "3", "3"].iter().enumerate() {
+                let path = dir.path().join(format!("{cov}-{init}-{run}.json"));
+                let out = Command::new(env!("CARGO_BIN_EXE_gmmc"))
+                    .env("RAYON_NUM_THREADS", threads)
+                    .args([
+                        "train",
+                        path_str(&data),
+                        "-k",
+                        "3",
+                        "--covariance",
+                        cov,
+                        "--init",
+                        init,
+                        "--n-init",
+                        "2",
+                        "--seed",
+                        "5",
+                        "-q",
+                        "-o",
+                        path_str(&path),
+                    ])
+                    .output()
+                    .unwrap();
+                ok(&out);
+                files.push((threads, std::fs::read(&path).unwrap()));
+            }
+            for (threads, bytes) in &files[1..] {
+                assert!(
+                    bytes == &files[0].1,
+                    "{cov}, {init}: {threads} threads wrote another model than 1 thread"
+                );
+            }
         }
     }
 }

@@ -2,6 +2,7 @@
 
 use std::io::Write;
 use std::path::PathBuf;
+use std::time::Instant;
 
 use gmmc::data::{self, LoadOptions, Selection};
 use gmmc::em::Samples;
@@ -27,9 +28,13 @@ pub struct Args {
     /// A column of DATA that holds labels, not features (it is ignored).
     #[arg(long, value_name = "NAME")]
     label_column: Option<String>,
+    /// Print on stderr how long reading, scoring and writing took.
+    #[arg(long)]
+    timings: bool,
 }
 
 pub fn run(args: Args) -> Result<(), Failure> {
+    let started = Instant::now();
     let model = load_model(&args.model)?;
     let table = data::load(
         &args.data,
@@ -44,7 +49,9 @@ pub fn run(args: Args) -> Result<(), Failure> {
     )?;
     let x = Samples::new(&table.values, model.n_features)
         .ok_or_else(|| Failure::new(format!("{}: no feature columns selected", table.source)))?;
+    let read = started.elapsed();
     let rows = gmmc::score::score_rows(&model, x);
+    let scored = started.elapsed();
     match &args.output {
         Some(path) => {
             gmmc::output::write_atomic_with(path, |file| gmmc::score::write_csv(file, &rows))
@@ -65,6 +72,16 @@ pub fn run(args: Args) -> Result<(), Failure> {
                 .and_then(|()| lock.flush())
                 .map_err(|e| Failure::new(format!("cannot write to stdout: {e}")))?;
         }
+    }
+    if args.timings {
+        let seconds = |d: std::time::Duration| d.as_secs_f64();
+        eprintln!(
+            "timings: read {:.4} s, scored {:.4} s, wrote {:.4} s ({} rows)",
+            seconds(read),
+            seconds(scored - read),
+            seconds(started.elapsed() - scored),
+            rows.len()
+        );
     }
     Ok(())
 }
