@@ -35,6 +35,11 @@ pub use crate::blocks::CHUNK_ROWS;
 /// [`ROW_TILE`]s and of [`PARTIAL_SUMS`] registers for every SIMD width up to 8 lanes.
 const ROW_PADDING: usize = 32;
 
+/// Distance between consecutive feature rows of a chunk, in values: a little more than
+/// [`CHUNK_ROWS`], so that the same rows of different features do not all fall into the same
+/// few sets of the first-level cache (2 KiB apart they would).
+const FEATURE_STRIDE: usize = CHUNK_ROWS + 8;
+
 /// Rows transposed together when a chunk is loaded (the register transpose's blocks fit in
 /// it).
 const TRANSPOSE_ROWS: usize = 8;
@@ -68,7 +73,7 @@ pub(crate) struct Chunk {
     m: usize,
     /// Rows including the padding.
     padded: usize,
-    /// `x[i·CHUNK_ROWS + b]`: feature i of row b. Feature rows beyond D (up to a whole
+    /// `x[i·FEATURE_STRIDE + b]`: feature i of row b. Feature rows beyond D (up to a whole
     /// [`COLUMN_TILE`]) are zero.
     x: Vec<f64>,
     /// The chunk centred on one component's mean, same layout (full and tied only).
@@ -85,7 +90,7 @@ fn stored_features(d: usize) -> usize {
 impl Chunk {
     /// Buffers for chunks of `d` features (allocated once per block of rows).
     pub fn new(d: usize) -> Chunk {
-        let len = stored_features(d) * CHUNK_ROWS;
+        let len = stored_features(d) * FEATURE_STRIDE;
         Chunk {
             d,
             m: 0,
@@ -119,7 +124,7 @@ impl Chunk {
             let block = &xs[b0 * d..(b0 + TRANSPOSE_ROWS) * d];
             for i in features_done..d {
                 let o = offset_of(i);
-                let out = &mut self.x[i * CHUNK_ROWS + b0..i * CHUNK_ROWS + b0 + TRANSPOSE_ROWS];
+                let out = &mut self.x[i * FEATURE_STRIDE + b0..i * FEATURE_STRIDE + b0 + TRANSPOSE_ROWS];
                 for (j, slot) in out.iter_mut().enumerate() {
                     *slot = block[j * d + i] - o;
                 }
@@ -129,7 +134,7 @@ impl Chunk {
         let rest = &xs[rows_done * d..];
         for i in 0..d {
             let o = offset_of(i);
-            let feature = &mut self.x[i * CHUNK_ROWS + rows_done..i * CHUNK_ROWS + self.padded];
+            let feature = &mut self.x[i * FEATURE_STRIDE + rows_done..i * FEATURE_STRIDE + self.padded];
             let (real, padding) = feature.split_at_mut(self.m - rows_done);
             for (j, slot) in real.iter_mut().enumerate() {
                 *slot = rest[j * d + i] - o;
@@ -146,14 +151,14 @@ impl Chunk {
     /// Feature `i` of the (padded) rows, in registers.
     #[inline(always)]
     fn feature<S: Simd>(&self, i: usize) -> &[S::f64s] {
-        S::as_simd_f64s(&self.x[i * CHUNK_ROWS..i * CHUNK_ROWS + self.padded]).0
+        S::as_simd_f64s(&self.x[i * FEATURE_STRIDE..i * FEATURE_STRIDE + self.padded]).0
     }
 
     /// `Δ = x − center`.
     #[inline(always)]
     fn center<S: Simd>(&mut self, simd: S, center: &[f64]) {
         for (i, c) in center.iter().enumerate() {
-            let row = i * CHUNK_ROWS..i * CHUNK_ROWS + self.padded;
+            let row = i * FEATURE_STRIDE..i * FEATURE_STRIDE + self.padded;
             let (x, _) = S::as_simd_f64s(&self.x[row.clone()]);
             let (delta, _) = S::as_mut_simd_f64s(&mut self.delta[row]);
             let c = simd.splat_f64s(*c);
@@ -167,7 +172,7 @@ impl Chunk {
 /// Registers per feature row of a chunk.
 #[inline(always)]
 fn registers_per_row<S: Simd>() -> usize {
-    CHUNK_ROWS / S::F64_LANES
+    FEATURE_STRIDE / S::F64_LANES
 }
 
 /// A mixture prepared for scoring chunks: factors in the layout the kernels read, and the
@@ -236,27 +241,21 @@ impl<'a> Components<'a> {
                     let tiles = &self.tiles[f * tiles_per_factor..(f + 1) * tiles_per_factor];
                     triangular_quadratic(simd, delta, per_row, d, tiles, q);
                 }
-                CovarianceType::Diag => {
-                    for (i, (mu, p)) in mix.mean(k).iter().zip(mix.factor(k)).enumerate() {
-                        let (mu, p) = (simd.splat_f64s(*mu), simd.splat_f64s(*p));
-                        for (qb, x) in q.iter_mut().zip(chunk.feature::<S>(i)) {
-                            let v = simd.mul_f64s(simd.sub_f64s(*x, mu), p);
-                            *qb = simd.mul_add_e_f64s(v, v, *qb);
+                CovarianceType::Diag | CovarianceType::Spherical => {
+                    let x = S::as_simd_f64s(&chunk.x).0;
+                    let mean = mix.mean(k);
+                    // Spherical: one precision for every feature, applied at the end.
+                    let (scales, p2) = if mix.covariance_type == CovarianceType::Diag {
+                        (mix.factor(k), 1.0)
+                    } else {
+                        (&[][..], mix.factor(k)[0] * mix.factor(k)[0])
+                    };
+                    diagonal_quadratic(simd, x, per_row, mean, scales, q);
+                    if mix.covariance_type == CovarianceType::Spherical {
+                        let p2 = simd.splat_f64s(p2);
+                        for qb in q.iter_mut() {
+                            *qb = simd.mul_f64s(*qb, p2);
                         }
-                    }
-                }
-                CovarianceType::Spherical => {
-                    for (i, mu) in mix.mean(k).iter().enumerate() {
-                        let mu = simd.splat_f64s(*mu);
-                        for (qb, x) in q.iter_mut().zip(chunk.feature::<S>(i)) {
-                            let v = simd.sub_f64s(*x, mu);
-                            *qb = simd.mul_add_e_f64s(v, v, *qb);
-                        }
-                    }
-                    let p = mix.factor(k)[0];
-                    let p2 = simd.splat_f64s(p * p);
-                    for qb in q.iter_mut() {
-                        *qb = simd.mul_f64s(*qb, p2);
                     }
                 }
             }
@@ -266,6 +265,54 @@ impl<'a> Components<'a> {
                 *qb = simd.mul_add_e_f64s(minus_half, *qb, c);
             }
         }
+    }
+}
+
+/// Registers of rows whose sums are kept in registers across all features in
+/// [`diagonal_quadratic`].
+const DIAGONAL_BLOCK: usize = 8;
+
+/// `q[β] = Σᵢ ((xᵢ[β] − μᵢ)·pᵢ)²` for every register β of rows (`pᵢ = 1` where `scales` is
+/// empty), a block of registers at a time so that the sums stay in registers.
+#[inline(always)]
+fn diagonal_quadratic<S: Simd>(
+    simd: S,
+    x: &[S::f64s],
+    per_row: usize,
+    mean: &[f64],
+    scales: &[f64],
+    q: &mut [S::f64s],
+) {
+    let zero = simd.splat_f64s(0.0);
+    let mut blocks = q.chunks_exact_mut(DIAGONAL_BLOCK);
+    for (block, qs) in (&mut blocks).enumerate() {
+        let beta = block * DIAGONAL_BLOCK;
+        let mut acc = [zero; DIAGONAL_BLOCK];
+        for (i, mu) in mean.iter().enumerate() {
+            let mu = simd.splat_f64s(*mu);
+            let p = simd.splat_f64s(scales.get(i).copied().unwrap_or(1.0));
+            let row: &[S::f64s; DIAGONAL_BLOCK] =
+                match x[i * per_row + beta..i * per_row + beta + DIAGONAL_BLOCK].try_into() {
+                    Ok(row) => row,
+                    Err(_) => continue,
+                };
+            for r in 0..DIAGONAL_BLOCK {
+                let v = simd.mul_f64s(simd.sub_f64s(row[r], mu), p);
+                acc[r] = simd.mul_add_e_f64s(v, v, acc[r]);
+            }
+        }
+        qs.copy_from_slice(&acc);
+    }
+    // Registers left over (fewer than a block), one at a time.
+    let done = q.len() / DIAGONAL_BLOCK * DIAGONAL_BLOCK;
+    for (beta, qb) in q.iter_mut().enumerate().skip(done) {
+        let mut acc = zero;
+        for (i, mu) in mean.iter().enumerate() {
+            let p = simd.splat_f64s(scales.get(i).copied().unwrap_or(1.0));
+            let v = simd.mul_f64s(simd.sub_f64s(x[i * per_row + beta], simd.splat_f64s(*mu)), p);
+            acc = simd.mul_add_e_f64s(v, v, acc);
+        }
+        *qb = acc;
     }
 }
 
@@ -919,7 +966,7 @@ pub(crate) fn squared_distances(chunk: &Chunk, vectors: &Vectors, out: &mut [f64
             let mut norms = [0.0; CHUNK_ROWS];
             let norms = &mut norms[..padded];
             for i in 0..self.chunk.d {
-                let feature = &self.chunk.x[i * CHUNK_ROWS..i * CHUNK_ROWS + padded];
+                let feature = &self.chunk.x[i * FEATURE_STRIDE..i * FEATURE_STRIDE + padded];
                 for (n, v) in norms.iter_mut().zip(feature) {
                     *n += v * v;
                 }
@@ -942,7 +989,7 @@ pub(crate) fn squared_distances(chunk: &Chunk, vectors: &Vectors, out: &mut [f64
 
 /// The register transpose that loads chunks.
 mod transpose {
-    use super::{CHUNK_ROWS, TRANSPOSE_ROWS};
+    use super::{FEATURE_STRIDE, TRANSPOSE_ROWS};
 
     /// Writes `x[i·CHUNK_ROWS + b] = xs[b·d + i] − offset[i]` (offset 0 where `offset` is
     /// empty) for the rows and features it can do in 4 × 4 register blocks, and returns how
@@ -994,7 +1041,7 @@ mod transpose {
                         ];
                         for (c, column) in columns.into_iter().enumerate() {
                             let v = avx._mm256_sub_pd(column, pulp::cast(o[c]));
-                            let start = (f0 + c) * CHUNK_ROWS + b0;
+                            let start = (f0 + c) * FEATURE_STRIDE + b0;
                             let out: [f64; 4] = pulp::cast(v);
                             x[start..start + 4].copy_from_slice(&out);
                         }
@@ -1033,13 +1080,13 @@ mod tests {
                         } else {
                             0.0
                         };
-                        assert_eq!(chunk.x[i * CHUNK_ROWS + b], want, "d={d} m={m} i={i} b={b}");
+                        assert_eq!(chunk.x[i * FEATURE_STRIDE + b], want, "d={d} m={m} i={i} b={b}");
                     }
                 }
                 chunk.load(&xs);
                 for i in 0..d {
                     for b in 0..m {
-                        assert_eq!(chunk.x[i * CHUNK_ROWS + b], xs[b * d + i]);
+                        assert_eq!(chunk.x[i * FEATURE_STRIDE + b], xs[b * d + i]);
                     }
                 }
             }

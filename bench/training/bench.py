@@ -2,7 +2,7 @@
 
 Run through `bench/training/run`, which builds gmmc and prepares the Python environment. Every
 measurement runs in a process of its own (its peak memory is the process's peak resident set,
-from wait4); the two tools alternate within every round, and the tables report medians over
+as GNU time reports it); the two tools alternate within every round, and the tables report medians over
 the rounds and the median of the per-round ratios (robust to load that changes between
 rounds). Writes results.md and results.json next to this file (or into --out).
 """
@@ -52,20 +52,28 @@ SCALING_D = [4, 8, 16, 32, 64]
 EM_ITERATIONS = 10
 
 
+GNU_TIME = "/usr/bin/time"
+
+
 def run_measured(argv, env=None):
-    """Runs a command with wait4, so the peak memory is this child's own."""
-    started = time.perf_counter()
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen(argv, stdout=out, stderr=err, env=env)
-        _, status, usage = os.wait4(proc.pid, 0)
+    """Runs a command and returns (stdout, wall seconds, peak resident MB, stderr).
+
+    The peak memory is measured by GNU time (Debian package `time`), which forks the command
+    from its own small process: a child forked from this Python process would report this
+    process's resident set (NumPy, the data) as its own peak, since the peak survives exec."""
+    if not os.path.exists(GNU_TIME):
+        raise SystemExit("the benchmark needs GNU time at %s (apt-get install time)" % GNU_TIME)
+    with tempfile.NamedTemporaryFile("r") as rss_file:
+        started = time.perf_counter()
+        proc = subprocess.run([GNU_TIME, "-f", "%M", "-o", rss_file.name, *argv],
+                              capture_output=True, env=env)
         wall = time.perf_counter() - started
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        stdout, stderr = out.read().decode(), err.read().decode()
-    if proc.returncode != 0:
-        raise SystemExit("%s failed (%d):\n%s" % (" ".join(argv), proc.returncode, stderr))
-    return stdout, wall, usage.ru_maxrss / 1024.0, stderr
+        stdout, stderr = proc.stdout.decode(), proc.stderr.decode()
+        if proc.returncode != 0:
+            raise SystemExit("%s failed (%d):\n%s" % (" ".join(argv), proc.returncode, stderr))
+        lines = [line for line in rss_file.read().splitlines() if line.strip()]
+        peak_kb = float(lines[-1])
+    return stdout, wall, peak_kb / 1024.0, stderr
 
 
 def data_files(case_or_shape, out_dir):
@@ -414,6 +422,7 @@ def main():
                         action="append", help="run only these parts (repeatable)")
     args = parser.parse_args()
     os.makedirs(args.work, exist_ok=True)
+    os.makedirs(args.out, exist_ok=True)
     parts = args.only or ["em", "defaults", "scaling", "scoring"]
     import sklearn as sk
 
