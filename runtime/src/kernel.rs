@@ -114,10 +114,11 @@ pub(crate) fn component_log_prob(constant: f32, q: f32) -> f32 {
     constant - 0.5 * q
 }
 
-/// Whether every value is finite.
+/// Whether every value is finite. Every value is tested (no early exit): one branch instead
+/// of one per value, and fewer instructions once the loop is unrolled.
 #[inline(always)]
 pub(crate) fn all_finite(x: &[f32]) -> bool {
-    x.iter().all(|v| v.is_finite())
+    x.iter().fold(true, |ok, v| ok & v.is_finite())
 }
 
 /// Terms this far below the largest one are left out of the log-sum-exp: `exp(−17)` is
