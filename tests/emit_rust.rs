@@ -21,7 +21,7 @@ use gmmc::model::{Model, ScoreKind};
 use serde_json::json;
 
 /// Every reference case gets a conformance model.
-const CASES: [&str; 8] = [
+const CASES: [&str; 13] = [
     "em-full",
     "em-tied",
     "em-diag",
@@ -30,6 +30,11 @@ const CASES: [&str; 8] = [
     "em-constant-feature",
     "fit-full",
     "fit-diag",
+    "scaled-full",
+    "scaled-diag",
+    "wide-full",
+    "wide-tied",
+    "single-full",
 ];
 
 fn conformance_dir() -> PathBuf {

@@ -408,6 +408,9 @@ trait Real: Copy + PartialEq {
     const BITS: &'static str;
     /// The exponent bits (all ones for NaN and infinities), as a C literal.
     const EXP_MASK: &'static str;
+    /// A C literal `z` such that `exp(z)` is below half an ulp of 1: log-sum-exp terms this
+    /// far below the largest cannot change a sum that starts at 1, so they are skipped.
+    const NEGLIGIBLE: &'static str;
     fn is_finite(self) -> bool;
     /// The shortest decimal text that reads back as the same value.
     fn shortest(self) -> String;
@@ -421,6 +424,8 @@ impl Real for f32 {
     const HUGE: &'static str = "HUGE_VALF";
     const BITS: &'static str = "uint32_t";
     const EXP_MASK: &'static str = "0x7f800000u";
+    // exp(-17) = 4.1e-8 < 2^-24 = 6.0e-8
+    const NEGLIGIBLE: &'static str = "-17.0f";
     fn is_finite(self) -> bool {
         f32::is_finite(self)
     }
@@ -437,6 +442,8 @@ impl Real for f64 {
     const HUGE: &'static str = "HUGE_VAL";
     const BITS: &'static str = "uint64_t";
     const EXP_MASK: &'static str = "0x7ff0000000000000ull";
+    // exp(-37) = 8.5e-17 < 2^-53 = 1.1e-16
+    const NEGLIGIBLE: &'static str = "-37.0";
     fn is_finite(self) -> bool {
         f64::is_finite(self)
     }
@@ -519,6 +526,7 @@ struct Header {
     huge: &'static str,
     bits: &'static str,
     exp_mask: &'static str,
+    negligible: &'static str,
     covariance: &'static str,
     n_features: usize,
     n_components: usize,
@@ -622,6 +630,7 @@ fn render<T: Real>(
         huge: T::HUGE,
         bits: T::BITS,
         exp_mask: T::EXP_MASK,
+        negligible: T::NEGLIGIBLE,
         covariance: dev.covariance_type.as_str(),
         n_features: d,
         n_components: k,
@@ -788,6 +797,18 @@ fn summary<T: Real>(model: &Model, dev: &DeviceModel<T>, options: &COptions) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn skipped_log_sum_exp_terms_are_below_half_an_ulp_of_one() {
+        // The header skips exp(z) for z below NEGLIGIBLE: exact only if exp(NEGLIGIBLE) is
+        // below half an ulp of 1 (the sum starts at 1), and worthwhile only if not far below.
+        let z32: f32 = f32::NEGLIGIBLE.trim_end_matches('f').parse().unwrap();
+        assert!((z32 as f64).exp() < f32::EPSILON as f64 / 2.0);
+        assert!((z32 as f64 + 1.0).exp() > f32::EPSILON as f64 / 2.0);
+        let z64: f64 = f64::NEGLIGIBLE.parse().unwrap();
+        assert!(z64.exp() < f64::EPSILON / 2.0);
+        assert!((z64 + 1.0).exp() > f64::EPSILON / 2.0);
+    }
 
     #[test]
     fn prefixes_must_be_plain_c_identifiers() {

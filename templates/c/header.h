@@ -174,13 +174,15 @@ static inline {{ real }} {{ p }}_log_likelihood(const {{ real }} x[{{ m }}_N_FEA
     (void)top;
     ll = best;
 {%- else %}
-    /* Max-shifted log-sum-exp; the top component contributes exp(0) = 1. A NaN lp[k] is never
-       the maximum and makes the sum NaN, caught below. */
+    /* Max-shifted log-sum-exp; the top component contributes exp(0) = 1. A term with
+       z < {{ negligible }} adds e^z, less than half an ulp of 1, which cannot change the sum:
+       it is skipped (exactly), as is a NaN lp[k] (an overflowed quadratic form: no density). */
     {
         {{ real }} sum = 1.0{{ suffix }};
         for (k = 0; k < {{ m }}_N_COMPONENTS; ++k) {
-            if (k != top) {
-                sum += {{ exp }}(lp[k] - best);
+            {{ real }} z = lp[k] - best;
+            if (k != top && z >= {{ negligible }}) {
+                sum += {{ exp }}(z);
             }
         }
         ll = best + {{ log }}(sum);

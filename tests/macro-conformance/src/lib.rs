@@ -17,6 +17,11 @@ pub mod embedded {
     );
     gmmc_runtime::include_gmm!(pub static FIT_FULL = "models/fit-full.json");
     gmmc_runtime::include_gmm!(pub static FIT_DIAG = "models/fit-diag.json");
+    gmmc_runtime::include_gmm!(pub static SCALED_FULL = "models/scaled-full.json");
+    gmmc_runtime::include_gmm!(pub static SCALED_DIAG = "models/scaled-diag.json");
+    gmmc_runtime::include_gmm!(pub static WIDE_FULL = "models/wide-full.json");
+    gmmc_runtime::include_gmm!(pub static WIDE_TIED = "models/wide-tied.json");
+    gmmc_runtime::include_gmm!(pub static SINGLE_FULL = "models/single-full.json");
 
     /// The expression form, as a `const` item's initialiser.
     pub const EM_DIAG_EXPRESSION: gmmc_runtime::Detector<gmmc_runtime::Diag<5, 3>, 5, 5> =
@@ -38,6 +43,11 @@ pub mod emitted {
     include!(concat!(env!("OUT_DIR"), "/em-constant-feature.rs"));
     include!(concat!(env!("OUT_DIR"), "/fit-full.rs"));
     include!(concat!(env!("OUT_DIR"), "/fit-diag.rs"));
+    include!(concat!(env!("OUT_DIR"), "/scaled-full.rs"));
+    include!(concat!(env!("OUT_DIR"), "/scaled-diag.rs"));
+    include!(concat!(env!("OUT_DIR"), "/wide-full.rs"));
+    include!(concat!(env!("OUT_DIR"), "/wide-tied.rs"));
+    include!(concat!(env!("OUT_DIR"), "/single-full.rs"));
 }
 
 /// Feature count of the spherical model, read from the `const` detector: the dimensions are

@@ -188,6 +188,38 @@ fn fit_diag() {
     check("fit-diag", &embedded::FIT_DIAG, &emitted::FIT_DIAG);
 }
 
+/// Features ~1e4 in magnitude (emlearn's six-decimal constants are off by 1e-2 here).
+#[test]
+fn scaled_full() {
+    check("scaled-full", &embedded::SCALED_FULL, &emitted::SCALED_FULL);
+    check_arithmetic("scaled-full", &embedded::SCALED_FULL);
+}
+
+#[test]
+fn scaled_diag() {
+    check("scaled-diag", &embedded::SCALED_DIAG, &emitted::SCALED_DIAG);
+}
+
+/// D = 20: the quadratic form walks the packed columns as slices (D above the limit of the
+/// straight-line form).
+#[test]
+fn wide_full() {
+    check("wide-full", &embedded::WIDE_FULL, &emitted::WIDE_FULL);
+    check_arithmetic("wide-full", &embedded::WIDE_FULL);
+}
+
+#[test]
+fn wide_tied() {
+    check("wide-tied", &embedded::WIDE_TIED, &emitted::WIDE_TIED);
+}
+
+/// One component: the log-sum-exp is that component's term alone.
+#[test]
+fn single_full() {
+    check("single-full", &embedded::SINGLE_FULL, &emitted::SINGLE_FULL);
+    check_arithmetic("single-full", &embedded::SINGLE_FULL);
+}
+
 #[test]
 fn broken_rows_are_anomalies() {
     for x in [

@@ -85,6 +85,8 @@ fn thousands_of_scores_allocate_nothing() {
             let x5: [f32; 5] = input(i);
             let x8: [f32; 8] = input(i);
             let x4: [f32; 4] = input(i);
+            let x6: [f32; 6] = input(i);
+            let x20: [f32; 20] = input(i);
             sink += embedded::EM_FULL.log_likelihood(&x5);
             sink += embedded::EM_TIED.score(&x5);
             sink += embedded::EM_DIAG.score_inputs(&x5);
@@ -93,6 +95,10 @@ fn thousands_of_scores_allocate_nothing() {
             sink += embedded::EM_CONSTANT_FEATURE.score_inputs(&x4);
             sink += embedded::FIT_FULL.score(&x8);
             sink += emitted::FIT_DIAG.score_inputs(&x8);
+            sink += embedded::SCALED_FULL.score(&x5);
+            sink += embedded::WIDE_FULL.score(&x20);
+            sink += emitted::WIDE_TIED.score_inputs(&x20);
+            sink += embedded::SINGLE_FULL.log_likelihood(&x6);
             anomalies += usize::from(embedded::FIT_FULL.is_anomaly(&x8));
             anomalies += usize::from(emitted::EM_FULL.is_anomaly_inputs(&x5));
         }
