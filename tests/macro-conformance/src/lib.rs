@@ -17,6 +17,8 @@ pub mod embedded {
     );
     gmmc_runtime::include_gmm!(pub static FIT_FULL = "models/fit-full.json");
     gmmc_runtime::include_gmm!(pub static FIT_DIAG = "models/fit-diag.json");
+    // Feature names and notes that try to close the doc comment, end the string, add items.
+    gmmc_runtime::include_gmm!(pub static HOSTILE_STRINGS = "models/hostile-strings.json");
 
     /// The expression form, as a `const` item's initialiser.
     pub const EM_DIAG_EXPRESSION: gmmc_runtime::Detector<gmmc_runtime::Diag<5, 3>, 5, 5> =
@@ -38,6 +40,7 @@ pub mod emitted {
     include!(concat!(env!("OUT_DIR"), "/em-constant-feature.rs"));
     include!(concat!(env!("OUT_DIR"), "/fit-full.rs"));
     include!(concat!(env!("OUT_DIR"), "/fit-diag.rs"));
+    include!(concat!(env!("OUT_DIR"), "/hostile-strings.rs"));
 }
 
 /// Feature count of the spherical model, read from the `const` detector: the dimensions are
