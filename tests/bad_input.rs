@@ -246,6 +246,12 @@ fn non_numeric_cells() {
         &[],
         &["data.csv:3:2 (column \"b\"): cannot read \"x\" as a number"],
     );
+    // A quoted cell may hold a line break: the message stays one line.
+    train_refuses(
+        "a,b\n1,\"x\ny\"\n",
+        &[],
+        &["data.csv:2:2 (column \"b\"): cannot read \"x y\" as a number"],
+    );
     // Text in the first data row is probably a label column: the hint says how to name it.
     train_refuses(
         "a,state\n1,ok\n",
@@ -659,6 +665,63 @@ fn every_command_refuses_a_bad_model() {
             &["bad.json: not a valid gmmc model file: missing field"],
         );
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pictures
+
+/// A selection report (as `train --components auto --report` writes) with these candidates.
+fn report(candidates: &[(u64, f64, f64)]) -> Vec<u8> {
+    let candidates: Vec<serde_json::Value> = candidates
+        .iter()
+        .map(|&(k, bic, aic)| {
+            serde_json::json!({"n_components": k, "n_parameters": 5, "bic": bic, "aic": aic,
+                               "mean_log_likelihood": 0.0, "n_iter": 1, "converged": true})
+        })
+        .collect();
+    serde_json::json!({"selection": {"criterion": "bic", "best": 1, "candidates": candidates}})
+        .to_string()
+        .into_bytes()
+}
+
+#[test]
+fn values_too_far_apart_to_draw() {
+    // A range of criteria or of data whose width overflows f64 (plotters used to loop
+    // forever placing its ticks).
+    refused(
+        &[("r.json", &report(&[(1, 1e308, -1e308), (2, 0.0, 0.0)]))],
+        &["plot", "selection", "r.json", "-o", "s.svg"],
+        1,
+        &["cannot draw s.svg: the y values span -1.010e308 to 1.010e308, too wide a range to draw"],
+    );
+    refused(
+        &[
+            ("m.json", good_model()),
+            (
+                "data.csv",
+                b"a,b
+-1.7e308,1
+1.7e308,2
+0.1,1
+",
+            ),
+        ],
+        &[
+            "plot", "explorer", "m.json", "data.csv", "--axes", "a,b", "-o", "e.svg",
+        ],
+        1,
+        &[
+            "cannot draw e.svg: the x values span",
+            "too wide a range to draw",
+        ],
+    );
+    // Any K a report claims is drawn quickly.
+    let folder = Folder::new(&[(
+        "r.json",
+        &report(&[(1, 3.0, 2.0), (1_000_000_000_000, 1.0, 2.5)]),
+    )]);
+    succeeds(&folder, &["plot", "selection", "r.json", "-o", "s.svg"]);
+    assert!(folder.path("s.svg").exists());
 }
 
 // ---------------------------------------------------------------------------------------------
