@@ -30,7 +30,10 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     if let Ok(source) = emit::rust(&model, &RustOptions::default()) {
-        assert!(!source.contains("NAN") && !source.contains("INFINITY"), "{source}");
+        assert!(
+            !source.contains("NAN") && !source.contains("INFINITY"),
+            "{source}"
+        );
     }
 });
 
