@@ -34,11 +34,75 @@ fn create_temporary(path: &Path) -> io::Result<(fs::File, PathBuf)> {
     }
 }
 
+/// A file of [`write_all_atomic`] that could not be written.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write {}: {source}", path.display())]
+pub struct OutputError {
+    /// The file.
+    pub path: PathBuf,
+    /// Why.
+    pub source: io::Error,
+}
+
+/// An output written whole to its temporary file, waiting to be renamed into place.
+struct Staged<'a> {
+    path: &'a Path,
+    temporary: PathBuf,
+}
+
+/// Writes `bytes` into a new temporary file next to `path`, with the permissions of an
+/// existing `path`, and flushes it to disk.
+fn stage<'a>(path: &'a Path, bytes: &[u8]) -> io::Result<Staged<'a>> {
+    stage_with(path, |file| file.write_all(bytes))
+}
+
+/// [`stage`] for contents that `write` produces in pieces.
+fn stage_with<'a>(
+    path: &'a Path,
+    write: impl FnOnce(&mut fs::File) -> io::Result<()>,
+) -> io::Result<Staged<'a>> {
+    if fs::metadata(path).is_ok_and(|m| m.is_dir()) {
+        return Err(io::Error::new(
+            io::ErrorKind::IsADirectory,
+            "it is a folder, not a file",
+        ));
+    }
+    let (mut file, temporary) = create_temporary(path)?;
+    let result = (|| {
+        write(&mut file)?;
+        if let Ok(existing) = fs::metadata(path) {
+            file.set_permissions(existing.permissions())?;
+        }
+        file.sync_all()
+    })();
+    match result {
+        Ok(()) => Ok(Staged { path, temporary }),
+        Err(e) => {
+            drop(file);
+            let _ = fs::remove_file(&temporary);
+            Err(e)
+        }
+    }
+}
+
+/// Whether two output paths name the same file (also when written differently, as `a.json`
+/// and `./a.json`).
+fn same_file(a: &Path, b: &Path) -> bool {
+    let resolved = |p: &Path| {
+        let dir = match p.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        Some(fs::canonicalize(dir).ok()?.join(p.file_name()?))
+    };
+    a == b || matches!((resolved(a), resolved(b)), (Some(x), Some(y)) if x == y)
+}
+
 /// Writes `bytes` to `path` through a temporary file in the same folder, renamed into place
 /// once complete: a failure leaves an existing file untouched and creates none. An existing
 /// file keeps its permissions.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    write_atomic_with(path, |file| file.write_all(bytes))
+    write_all_atomic(&[(path, bytes)]).map_err(|e| e.source)
 }
 
 /// [`write_atomic`] for contents that `write` produces in pieces (so that they need not be
@@ -47,20 +111,58 @@ pub fn write_atomic_with(
     path: &Path,
     write: impl FnOnce(&mut fs::File) -> io::Result<()>,
 ) -> io::Result<()> {
-    let (mut file, temporary) = create_temporary(path)?;
-    let result = (|| {
-        write(&mut file)?;
-        if let Ok(existing) = fs::metadata(path) {
-            file.set_permissions(existing.permissions())?;
+    let staged = stage_with(path, write)?;
+    fs::rename(&staged.temporary, staged.path).inspect_err(|_| {
+        let _ = fs::remove_file(&staged.temporary);
+    })
+}
+
+/// Writes several files so that a failure changes none of them: every file is first written
+/// whole to a temporary file in its own folder, and only once all of them are written are
+/// they renamed into place (a rename within one folder does not fail for want of space). On
+/// failure every temporary file is removed, existing files stay byte-identical, and no new
+/// file is left behind. Existing files keep their permissions. Naming one file twice is an
+/// error.
+pub fn write_all_atomic(files: &[(&Path, &[u8])]) -> Result<(), OutputError> {
+    for (i, (a, _)) in files.iter().enumerate() {
+        if let Some((b, _)) = files[..i].iter().find(|(b, _)| same_file(a, b)) {
+            return Err(OutputError {
+                path: a.to_path_buf(),
+                source: io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    format!("{} is already one of the outputs", b.display()),
+                ),
+            });
         }
-        file.sync_all()?;
-        drop(file);
-        fs::rename(&temporary, path)
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&temporary);
     }
-    result
+    let mut staged: Vec<Staged<'_>> = Vec::with_capacity(files.len());
+    let discard = |staged: &[Staged<'_>]| {
+        for s in staged {
+            let _ = fs::remove_file(&s.temporary);
+        }
+    };
+    for (path, bytes) in files {
+        match stage(path, bytes) {
+            Ok(s) => staged.push(s),
+            Err(source) => {
+                discard(&staged);
+                return Err(OutputError {
+                    path: path.to_path_buf(),
+                    source,
+                });
+            }
+        }
+    }
+    for (i, s) in staged.iter().enumerate() {
+        if let Err(source) = fs::rename(&s.temporary, s.path) {
+            discard(&staged[i..]);
+            return Err(OutputError {
+                path: s.path.to_path_buf(),
+                source,
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Writes `bytes` to `path` only if its current contents differ, so that build systems that
@@ -104,6 +206,34 @@ mod tests {
         std::fs::set_permissions(&ours, std::fs::Permissions::from_mode(0o640)).unwrap();
         write_atomic(&ours, b"y").unwrap();
         assert_eq!(mode(&ours), 0o640);
+    }
+
+    #[test]
+    fn several_files_are_written_all_or_none() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a.json"), dir.path().join("b.json"));
+        std::fs::write(&a, b"precious").unwrap();
+        // The second file cannot be written: the first keeps its bytes, nothing is created.
+        let missing = dir.path().join("missing-folder").join("c.json");
+        let e = write_all_atomic(&[(&a, b"new"), (&b, b"new"), (&missing, b"new")]).unwrap_err();
+        assert_eq!(e.path, missing);
+        assert!(e.to_string().starts_with("cannot write "), "{e}");
+        assert_eq!(std::fs::read(&a).unwrap(), b"precious");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+        // A folder as an output.
+        let e = write_all_atomic(&[(&a, b"new"), (dir.path(), b"new")]).unwrap_err();
+        assert!(e.to_string().contains("folder"), "{e}");
+        assert_eq!(std::fs::read(&a).unwrap(), b"precious");
+        // One file named twice, also under another spelling.
+        let again = dir.path().join(".").join("a.json");
+        let e = write_all_atomic(&[(&a, b"x"), (&again, b"y")]).unwrap_err();
+        assert!(e.to_string().contains("already one of the outputs"), "{e}");
+        assert_eq!(std::fs::read(&a).unwrap(), b"precious");
+        // All good: all written.
+        write_all_atomic(&[(&a, b"one"), (&b, b"two")]).unwrap();
+        assert_eq!(std::fs::read(&a).unwrap(), b"one");
+        assert_eq!(std::fs::read(&b).unwrap(), b"two");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
     }
 
     #[test]

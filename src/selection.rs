@@ -160,7 +160,9 @@ pub enum SelectionProgress {
 
 /// Fits every K from `min` to `max` (inclusive) with `options` (whose `n_components` is
 /// ignored) and returns the table and the K with the lowest BIC. A K whose fit fails (too few
-/// rows, a degenerate covariance) is recorded with its error and skipped.
+/// rows, a degenerate covariance) is recorded with its error and skipped. K above the number
+/// of rows cannot be fitted: the first such K is recorded with its error, and the search ends
+/// there (so a range such as `1..1000000000` costs nothing more).
 pub fn select(
     x: Samples<'_>,
     options: &FitOptions,
@@ -174,8 +176,11 @@ pub fn select(
     let n = x.n_rows();
     let d = x.n_features();
     let cov = options.covariance_type;
-    let mut candidates = Vec::with_capacity(max - min + 1);
+    let mut candidates = Vec::new();
     for k in min..=max {
+        if k > n.saturating_add(1) && k > min {
+            break;
+        }
         progress(SelectionProgress::Start { n_components: k });
         let options = FitOptions {
             n_components: k,

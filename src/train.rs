@@ -242,7 +242,7 @@ pub fn fit(
     };
     let mut rng = ChaCha8Rng::seed_from_u64(options.seed);
     let mut best: Option<Fit> = None;
-    let mut inits = Vec::with_capacity(options.n_init);
+    let mut inits = Vec::new();
     for init in 0..options.n_init {
         progress(Progress::Init {
             init,

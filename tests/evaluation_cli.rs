@@ -412,7 +412,8 @@ fn threshold_quantile_and_best_f1() {
         s(&nothing),
     ]));
     assert!(err.contains("l.csv: row 6 scores inf"), "{err}");
-    let err = fails(&gmmc(&[
+    // Values outside an option's range are wrong usage: exit status 2.
+    let out2 = gmmc(&[
         "threshold",
         s(&model),
         "--quantile",
@@ -421,17 +422,17 @@ fn threshold_quantile_and_best_f1() {
         s(&data),
         "-o",
         s(&nothing),
-    ]));
-    assert!(err.contains("strictly between 0 and 1"), "{err}");
-    let err = fails(&gmmc(&[
-        "threshold",
-        s(&model),
-        "--set",
-        "inf",
-        "-o",
-        s(&nothing),
-    ]));
-    assert!(err.contains("score.threshold"), "{err}");
+    ]);
+    assert_eq!(out2.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out2.stderr);
+    assert!(
+        err.contains("--quantile <Q>': must be strictly between 0 and 1, not 1.5"),
+        "{err}"
+    );
+    let out2 = gmmc(&["threshold", s(&model), "--set", "inf", "-o", s(&nothing)]);
+    assert_eq!(out2.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out2.stderr);
+    assert!(err.contains("--set <T>': must be a finite number"), "{err}");
     let err = fails(&gmmc(&[
         "threshold",
         s(&model),

@@ -7,9 +7,18 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let variants = [
-        LoadOptions { label_column: None, selection: Selection::All },
-        LoadOptions { label_column: Some("label".into()), selection: Selection::All },
-        LoadOptions { label_column: None, selection: Selection::Axes("b,0".into()) },
+        LoadOptions {
+            label_column: None,
+            selection: Selection::All,
+        },
+        LoadOptions {
+            label_column: Some("label".into()),
+            selection: Selection::All,
+        },
+        LoadOptions {
+            label_column: None,
+            selection: Selection::Axes("b,0".into()),
+        },
     ];
     for options in &variants {
         if let Ok(t) = data::load_bytes(data, "fuzz.csv", options) {

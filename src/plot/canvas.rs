@@ -216,6 +216,15 @@ impl Canvas {
         frame: &Frame<'_>,
         draw: impl FnOnce(&mut Chart<'_, '_>) -> Result<(), PlotError>,
     ) -> Result<(), PlotError> {
+        // plotters cannot place ticks on a range whose width overflows f64 (it loops): values
+        // that far apart cannot be drawn on one axis anyway.
+        for (axis, (lo, hi)) in [("x", frame.x), ("y", frame.y)] {
+            if !((hi - lo).is_finite() && hi > lo) {
+                return Err(PlotError::Empty(format!(
+                    "the {axis} values span {lo:.3e} to {hi:.3e}, too wide a range to draw"
+                )));
+            }
+        }
         self.layer(class, |root| {
             let r = regions(root, frame.legend_width);
             let mut chart = ChartBuilder::on(&r.plot)

@@ -14,6 +14,8 @@ const AIC: RGBColor = RGBColor(230, 120, 20);
 const WIDTH: u32 = 860;
 const HEIGHT: u32 = 520;
 const LEGEND_WIDTH: u32 = 220;
+/// Most labels on the K axis (plotters places at most this many ticks).
+const MAX_X_LABELS: usize = 40;
 
 /// Draws BIC and AIC against K for the fitted candidates of `selection` (failed fits are left
 /// out). Groups: `bic-line`, `bic-points`, `aic-line`, `aic-points` (one `<circle>` per K) and
@@ -58,7 +60,10 @@ pub fn selection(selection: &Search, title: &str) -> Result<String, PlotError> {
         y_desc: "criterion (lower is better)",
         legend_width: LEGEND_WIDTH,
         y_label_area: 90,
-        x_labels: (k_max - k_min) as usize + 2,
+        // One label per K, but never more than fit: a report may claim any K.
+        x_labels: ((k_max - k_min) as usize)
+            .saturating_add(2)
+            .min(MAX_X_LABELS),
         x_tick: &whole,
         y_tick: &tick,
     };

@@ -38,6 +38,11 @@ pub fn load_model(path: &Path) -> Result<Model, Failure> {
 
 /// Writes an output file atomically; the message names the file.
 pub fn write_output(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
-    gmmc::output::write_atomic(path, bytes)
-        .map_err(|e| Failure(format!("cannot write {}: {e}", path.display())))
+    write_outputs(&[(path, bytes)])
+}
+
+/// Writes several output files, all of them or (on failure) none; the message names the file
+/// that could not be written.
+pub fn write_outputs(files: &[(&Path, &[u8])]) -> Result<(), Failure> {
+    gmmc::output::write_all_atomic(files).map_err(|e| Failure(e.to_string()))
 }

@@ -3,10 +3,11 @@
 mod commands;
 mod failure;
 mod labelled;
+mod values;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 /// gmmc compiles Gaussian-mixture anomaly detectors: it fits a Gaussian mixture to feature
 /// vectors (as scikit-learn's GaussianMixture does), sets an anomaly threshold, and emits the
@@ -39,8 +40,29 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let result = match cli.command {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(&e),
+    };
+    // A panic is a bug in gmmc, never the input's fault; it still ends as one line on stderr
+    // and exit status 1, so that a build script or CI log shows a readable error.
+    std::panic::set_hook(Box::new(|info| {
+        let message = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        let place = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        eprintln!(
+            "error: internal error in gmmc (please report it): {}{place}",
+            one_line(&message)
+        );
+    }));
+    let result = std::panic::catch_unwind(|| match cli.command {
         Command::Train(args) => commands::train::run(args),
         Command::Score(args) => commands::score::run(args),
         Command::Test(args) => commands::test::run(args),
@@ -50,12 +72,95 @@ fn main() -> ExitCode {
         Command::Inspect(args) => commands::inspect::run(args),
         Command::Import(source) => commands::import::run(source),
         Command::Emit(target) => commands::emit::run(target),
-    };
+    });
     match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(failure) => {
-            eprintln!("error: {failure}");
+        Ok(Ok(())) => ExitCode::SUCCESS,
+        Ok(Err(failure)) => {
+            eprintln!("error: {}", one_line(&failure.to_string()));
             ExitCode::FAILURE
         }
+        // The hook has printed the one line.
+        Err(_) => ExitCode::FAILURE,
     }
+}
+
+/// Exit status of wrong usage: an unknown option, a missing argument, a value that does not
+/// parse.
+const USAGE: u8 = 2;
+
+/// Prints a command-line parsing error as one line with the usage, and returns exit status 2;
+/// `--help` and `--version` print as usual (status 0), as does the help that `gmmc` alone or a
+/// command group without its subcommand prints (status 2).
+fn usage_error(e: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        let _ = e.print();
+        return if e.use_stderr() {
+            ExitCode::from(USAGE)
+        } else {
+            ExitCode::SUCCESS
+        };
+    }
+    let text = e.render().to_string();
+    let mut parts: Vec<String> = Vec::new();
+    // Inside a list such as "the following required arguments were not provided:".
+    let mut list: Option<usize> = None;
+    for raw in text.lines() {
+        let line = raw.trim();
+        if line.is_empty() || line.starts_with("For more information") {
+            continue;
+        }
+        if let Some(usage) = line.strip_prefix("Usage: ") {
+            parts.push(format!("usage: {usage}"));
+            list = None;
+            continue;
+        }
+        let item = raw.starts_with(char::is_whitespace) && !line.starts_with("tip:");
+        match (list, parts.last_mut()) {
+            (Some(n), Some(last)) if item => {
+                last.push_str(if n == 0 { " " } else { ", " });
+                last.push_str(line);
+                list = Some(n + 1);
+            }
+            _ => {
+                let line = line.strip_prefix("error: ").unwrap_or(line);
+                list = line.ends_with(':').then_some(0);
+                parts.push(line.to_string());
+            }
+        }
+    }
+    eprintln!("error: {}; see {} --help", parts.join("; "), command_path());
+    ExitCode::from(USAGE)
+}
+
+/// The (sub)command that the arguments name, such as `gmmc emit c`.
+fn command_path() -> String {
+    let mut command = Cli::command();
+    let mut path = vec!["gmmc".to_string()];
+    for arg in std::env::args().skip(1) {
+        if arg.starts_with('-') {
+            continue;
+        }
+        let Some(sub) = command.find_subcommand(&arg).cloned() else {
+            break;
+        };
+        path.push(arg);
+        command = sub;
+    }
+    path.join(" ")
+}
+
+/// A message as one line: line breaks (and other control characters, which a quoted cell of
+/// a data file may hold) become spaces.
+fn one_line(message: &str) -> String {
+    message
+        .trim_end()
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
 }

@@ -22,6 +22,8 @@ pub mod embedded {
     gmmc_runtime::include_gmm!(pub static WIDE_FULL = "models/wide-full.json");
     gmmc_runtime::include_gmm!(pub static WIDE_TIED = "models/wide-tied.json");
     gmmc_runtime::include_gmm!(pub static SINGLE_FULL = "models/single-full.json");
+    // Feature names and notes that try to close the doc comment, end the string, add items.
+    gmmc_runtime::include_gmm!(pub static HOSTILE_STRINGS = "models/hostile-strings.json");
 
     /// The expression form, as a `const` item's initialiser.
     pub const EM_DIAG_EXPRESSION: gmmc_runtime::Detector<gmmc_runtime::Diag<5, 3>, 5, 5> =
@@ -48,6 +50,7 @@ pub mod emitted {
     include!(concat!(env!("OUT_DIR"), "/wide-full.rs"));
     include!(concat!(env!("OUT_DIR"), "/wide-tied.rs"));
     include!(concat!(env!("OUT_DIR"), "/single-full.rs"));
+    include!(concat!(env!("OUT_DIR"), "/hostile-strings.rs"));
 }
 
 /// Feature count of the spherical model, read from the `const` detector: the dimensions are

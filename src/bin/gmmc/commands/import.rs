@@ -9,6 +9,7 @@ use gmmc::import::{self, Calibration};
 use gmmc::model::ScoreKind;
 
 use crate::failure::{Failure, write_output};
+use crate::values;
 
 /// Import a model trained elsewhere.
 #[derive(clap::Subcommand)]
@@ -39,7 +40,8 @@ pub struct SklearnArgs {
     #[arg(long = "score", value_name = "KIND", default_value = "normalized")]
     score_kind: ScoreKind,
     /// Fraction of calibration rows that should score below the threshold.
-    #[arg(long, value_name = "Q", default_value_t = DEFAULT_QUANTILE)]
+    #[arg(long, value_name = "Q", default_value_t = DEFAULT_QUANTILE,
+          value_parser = values::fraction, allow_negative_numbers = true)]
     threshold_quantile: f64,
     /// Seed for the samples drawn when there is no calibration data.
     #[arg(long, value_name = "N", default_value_t = 0)]

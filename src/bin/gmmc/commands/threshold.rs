@@ -6,6 +6,7 @@ use gmmc::threshold::{self, Rule};
 
 use crate::failure::{Failure, load_model, write_output};
 use crate::labelled::{DEFAULT_ANOMALY_LABEL, anomalous_rows, load_scored, quoted};
+use crate::values;
 
 /// Write a copy of a model with a new threshold; everything else stays as it was.
 ///
@@ -33,10 +34,11 @@ pub struct Args {
     #[arg(short, long, value_name = "MODEL.json")]
     output: PathBuf,
     /// Set this threshold.
-    #[arg(long, value_name = "T", allow_negative_numbers = true)]
+    #[arg(long, value_name = "T", allow_negative_numbers = true, value_parser = values::finite)]
     set: Option<f64>,
     /// Set the threshold at this quantile of the scores of --data.
-    #[arg(long, value_name = "Q", requires = "data")]
+    #[arg(long, value_name = "Q", requires = "data", value_parser = values::fraction,
+          allow_negative_numbers = true)]
     quantile: Option<f64>,
     /// The rows for --quantile.
     #[arg(long, value_name = "DATA", requires = "quantile")]

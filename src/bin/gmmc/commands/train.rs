@@ -8,12 +8,13 @@ use gmmc::data::{self, LoadOptions, Selection};
 use gmmc::em::Samples;
 use gmmc::init::InitMethod;
 use gmmc::mixture::Mixture;
-use gmmc::model::{CovarianceType, ScoreKind};
+use gmmc::model::{CovarianceType, MAX_COMPONENTS, MAX_FEATURES, ScoreKind};
 use gmmc::selection::{self, Components, Search, SelectionProgress};
 use gmmc::train::{self, FitOptions, ModelOptions, Progress, Report, Start};
 use serde::Serialize;
 
-use crate::failure::{Failure, load_model, write_output};
+use crate::failure::{Failure, load_model, write_outputs};
+use crate::values;
 
 /// Fit a Gaussian mixture to the rows of DATA and write it as a model file with a calibrated
 /// anomaly score and threshold.
@@ -61,17 +62,19 @@ pub struct Args {
     /// the covariance type and the features default to the model's.
     #[arg(long, value_name = "MODEL.json")]
     init_model: Option<PathBuf>,
-    /// Initialisations to try; the one with the best final lower bound is kept.
-    #[arg(long, value_name = "N", default_value_t = 1)]
+    /// Initialisations to try (1 to 10000); the one with the best final lower bound is kept.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = values::n_init)]
     n_init: usize,
     /// Most EM iterations per initialisation.
     #[arg(long, value_name = "N", default_value_t = 100)]
     max_iter: usize,
     /// Convergence threshold on the change of the mean log-likelihood.
-    #[arg(long, value_name = "F", default_value_t = 1e-3)]
+    #[arg(long, value_name = "F", default_value_t = 1e-3,
+          value_parser = values::non_negative, allow_negative_numbers = true)]
     tol: f64,
     /// Added to the diagonal of every covariance, keeping it positive definite.
-    #[arg(long, value_name = "F", default_value = "1e-6")]
+    #[arg(long, value_name = "F", default_value = "1e-6",
+          value_parser = values::non_negative, allow_negative_numbers = true)]
     reg_covar: f64,
     /// Random seed; the same data, options and seed give a bit-identical model file.
     #[arg(long, value_name = "N", default_value_t = 0)]
@@ -81,7 +84,8 @@ pub struct Args {
     #[arg(long = "score", value_name = "KIND", default_value = "normalized")]
     score_kind: ScoreKind,
     /// Fraction of training rows that should score at or below the threshold.
-    #[arg(long, value_name = "Q", default_value_t = DEFAULT_QUANTILE)]
+    #[arg(long, value_name = "Q", default_value_t = DEFAULT_QUANTILE,
+          value_parser = values::fraction, allow_negative_numbers = true)]
     threshold_quantile: f64,
     /// Also write a JSON training report (iterations, lower bounds, BIC, timing) here.
     #[arg(long, value_name = "REPORT.json")]
@@ -116,6 +120,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
     let d = table.n_columns();
     let x = Samples::new(&table.values, d)
         .ok_or_else(|| Failure::new(format!("{}: no feature columns to train on", table.source)))?;
+    check_storable(&table.source, d, args.components)?;
 
     let auto = match args.components {
         Some(Components::Auto { min, max }) => {
@@ -149,6 +154,9 @@ pub fn run(args: Args) -> Result<(), Failure> {
             Start::Method(args.init),
         ),
     };
+    if args.reg_covar == 0.0 {
+        refuse_constant_columns(&table.source, x, &table.columns, covariance)?;
+    }
     let mut fit_options = FitOptions {
         covariance_type: covariance,
         n_components: k,
@@ -236,7 +244,9 @@ pub fn run(args: Args) -> Result<(), Failure> {
             );
         }
     }
-    write_output(&args.output, model.to_json().as_bytes())?;
+    // Every output is made first, then all are written together: a failure writes none.
+    let model_json = model.to_json();
+    let mut outputs: Vec<(&Path, Vec<u8>)> = vec![(&args.output, model_json.into_bytes())];
     if let Some(path) = &args.report {
         let full = FullReport {
             data: data_name(&args.data),
@@ -245,7 +255,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
         };
         let text =
             serde_json::to_string_pretty(&full).map_err(|e| Failure::new(e.to_string()))? + "\n";
-        write_output(path, text.as_bytes())?;
+        outputs.push((path, text.into_bytes()));
     }
     if let (Some(path), Some(chosen)) = (&args.plot, &selection) {
         let title = format!(
@@ -254,8 +264,10 @@ pub fn run(args: Args) -> Result<(), Failure> {
         );
         let svg = gmmc::plot::selection::selection(chosen, &title)
             .map_err(|e| Failure::new(e.to_string()))?;
-        write_output(path, svg.as_bytes())?;
+        outputs.push((path, svg.into_bytes()));
     }
+    let files: Vec<(&Path, &[u8])> = outputs.iter().map(|(p, b)| (*p, b.as_slice())).collect();
+    write_outputs(&files)?;
     if !args.quiet {
         if let Some(chosen) = &selection {
             let (min, max) = auto.unwrap_or_default();
@@ -297,6 +309,81 @@ pub fn run(args: Args) -> Result<(), Failure> {
         }
     }
     Ok(())
+}
+
+/// Refuses, before any fitting, a model that could not be stored: more features or components
+/// than a model file may hold.
+fn check_storable(source: &str, d: usize, components: Option<Components>) -> Result<(), Failure> {
+    if d > MAX_FEATURES {
+        return Err(Failure::new(format!(
+            "{source}: {d} feature columns, but a model holds at most {MAX_FEATURES}: choose \
+             some with --axes"
+        )));
+    }
+    let k = match components {
+        Some(Components::Fixed(k)) => k,
+        Some(Components::Auto { max, .. }) => max,
+        None => 1,
+    };
+    if k > MAX_COMPONENTS {
+        return Err(Failure::new(format!(
+            "--components: {k} components asked for, but a model holds at most {MAX_COMPONENTS}"
+        )));
+    }
+    Ok(())
+}
+
+/// With `--reg-covar 0`, a constant column has variance 0 in every component: no Gaussian fits
+/// it (rounding would only hide that behind an absurd precision), so it is refused with the two
+/// ways out. A spherical covariance averages the variances of all columns, so there it takes
+/// every column being constant.
+fn refuse_constant_columns(
+    source: &str,
+    x: Samples<'_>,
+    names: &[String],
+    covariance: CovarianceType,
+) -> Result<(), Failure> {
+    let n = x.n_rows();
+    if n == 1 {
+        return Err(Failure::new(format!(
+            "{source}: one row: every column is constant, so with --reg-covar 0 no Gaussian \
+             fits it; increase --reg-covar or give more rows"
+        )));
+    }
+    let constant: Vec<usize> = (0..x.n_features())
+        .filter(|&j| (1..n).all(|i| x.row(i)[j] == x.row(0)[j]))
+        .collect();
+    if covariance == CovarianceType::Spherical && constant.len() < x.n_features() {
+        return Ok(());
+    }
+    let name = |j: usize| format!("`{}`", names.get(j).map_or("?", String::as_str));
+    let cause = match constant[..] {
+        [] => return Ok(()),
+        [j] => format!(
+            "column {} is constant (every row holds {}), so its variance is 0",
+            name(j),
+            x.row(0)[j]
+        ),
+        _ => format!(
+            "columns {} are constant, so their variance is 0",
+            constant
+                .iter()
+                .map(|&j| name(j))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    let listed: Vec<String> = constant.iter().map(|&j| name(j)).collect();
+    let column = if constant.len() == 1 {
+        "column"
+    } else {
+        "columns"
+    };
+    Err(Failure::new(format!(
+        "{source}: {cause} and --reg-covar 0 leaves no Gaussian to fit: increase --reg-covar or \
+         remove the constant {column} {}",
+        listed.join(", ")
+    )))
 }
 
 /// The `--report` file: the training report, and the table of K when K was chosen.
