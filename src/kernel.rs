@@ -124,7 +124,8 @@ impl Chunk {
             let block = &xs[b0 * d..(b0 + TRANSPOSE_ROWS) * d];
             for i in features_done..d {
                 let o = offset_of(i);
-                let out = &mut self.x[i * FEATURE_STRIDE + b0..i * FEATURE_STRIDE + b0 + TRANSPOSE_ROWS];
+                let out =
+                    &mut self.x[i * FEATURE_STRIDE + b0..i * FEATURE_STRIDE + b0 + TRANSPOSE_ROWS];
                 for (j, slot) in out.iter_mut().enumerate() {
                     *slot = block[j * d + i] - o;
                 }
@@ -134,7 +135,8 @@ impl Chunk {
         let rest = &xs[rows_done * d..];
         for i in 0..d {
             let o = offset_of(i);
-            let feature = &mut self.x[i * FEATURE_STRIDE + rows_done..i * FEATURE_STRIDE + self.padded];
+            let feature =
+                &mut self.x[i * FEATURE_STRIDE + rows_done..i * FEATURE_STRIDE + self.padded];
             let (real, padding) = feature.split_at_mut(self.m - rows_done);
             for (j, slot) in real.iter_mut().enumerate() {
                 *slot = rest[j * d + i] - o;
@@ -309,7 +311,10 @@ fn diagonal_quadratic<S: Simd>(
         let mut acc = zero;
         for (i, mu) in mean.iter().enumerate() {
             let p = simd.splat_f64s(scales.get(i).copied().unwrap_or(1.0));
-            let v = simd.mul_f64s(simd.sub_f64s(x[i * per_row + beta], simd.splat_f64s(*mu)), p);
+            let v = simd.mul_f64s(
+                simd.sub_f64s(x[i * per_row + beta], simd.splat_f64s(*mu)),
+                p,
+            );
             acc = simd.mul_add_e_f64s(v, v, acc);
         }
         *qb = acc;
@@ -1080,7 +1085,11 @@ mod tests {
                         } else {
                             0.0
                         };
-                        assert_eq!(chunk.x[i * FEATURE_STRIDE + b], want, "d={d} m={m} i={i} b={b}");
+                        assert_eq!(
+                            chunk.x[i * FEATURE_STRIDE + b],
+                            want,
+                            "d={d} m={m} i={i} b={b}"
+                        );
                     }
                 }
                 chunk.load(&xs);
