@@ -319,8 +319,26 @@ where
     let centers: Vec<f64> = (0..k * d)
         .map(|idx| first.s1[idx] / (first.nk[idx / d] + NK_EPSILON))
         .collect();
-    let second = stats_from_resp(cov, k, x, &centers, resp);
-    m_step(cov, k, d, &centers, &second, reg_covar).map_err(|NotPositiveDefiniteIn(component)| {
+    mixture_from_resp_about(cov, k, x, reg_covar, resp, &centers)
+}
+
+/// [`mixture_from_resp`] when points near the components' means are known already (k-means
+/// centres): one pass, the statistics centred on `centers` (K × D). The M-step's means are the
+/// exact weighted means whatever the centres; centres near them keep the covariances precise.
+pub(crate) fn mixture_from_resp_about<R>(
+    cov: CovarianceType,
+    k: usize,
+    x: Samples<'_>,
+    reg_covar: f64,
+    resp: &R,
+    centers: &[f64],
+) -> Result<Mixture, EmError>
+where
+    R: Fn(usize, &mut [f64]) + Sync,
+{
+    let d = x.n_features();
+    let stats = stats_from_resp(cov, k, x, centers, resp);
+    m_step(cov, k, d, centers, &stats, reg_covar).map_err(|NotPositiveDefiniteIn(component)| {
         EmError::IllDefinedCovariance {
             component,
             iteration: 0,

@@ -8,6 +8,8 @@ use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
 use crate::em::{self, EmError, Samples};
+use std::time::Instant;
+
 use crate::kmeans;
 use crate::mixture::Mixture;
 
@@ -69,6 +71,8 @@ pub struct Initial {
     pub mixture: Mixture,
     /// Lloyd iterations of k-means (`--init kmeans` only).
     pub kmeans_iterations: Option<usize>,
+    /// Wall-clock seconds of k-means alone (`--init kmeans` only).
+    pub kmeans_seconds: Option<f64>,
 }
 
 /// The initial mixture for one EM run: responsibilities from `method`, then scikit-learn's
@@ -85,6 +89,7 @@ pub fn initial_mixture(
         mixture.map(|mixture| Initial {
             mixture,
             kmeans_iterations: None,
+            kmeans_seconds: None,
         })
     };
     let n = x.n_rows();
@@ -97,11 +102,23 @@ pub fn initial_mixture(
     };
     match method {
         InitMethod::KMeans => {
+            let started = Instant::now();
             let result = kmeans::kmeans(x, k, kmeans::DEFAULT_MAX_ITER, kmeans::DEFAULT_TOL, rng);
-            let mixture = em::mixture_from_resp(cov, k, x, reg_covar, &one_hot(&result.labels))?;
+            let kmeans_seconds = started.elapsed().as_secs_f64();
+            // The centres are the means of their clusters: the statistics can be centred on
+            // them in one pass.
+            let mixture = em::mixture_from_resp_about(
+                cov,
+                k,
+                x,
+                reg_covar,
+                &one_hot(&result.labels),
+                &result.centers,
+            )?;
             Ok(Initial {
                 mixture,
                 kmeans_iterations: Some(result.n_iter),
+                kmeans_seconds: Some(kmeans_seconds),
             })
         }
         InitMethod::KMeansPlusPlus => {

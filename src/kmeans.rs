@@ -37,37 +37,41 @@ fn squared_distance(a: &[f64], b: &[f64]) -> f64 {
 /// variances (the scale of the tolerance).
 fn mean_and_variance(x: Samples<'_>) -> (Vec<f64>, f64) {
     let (n, d) = (x.n_rows(), x.n_features());
-    let sums = blocks::map_blocks(
+    if n == 0 {
+        return (vec![0.0; d], 0.0);
+    }
+    // One pass of sums shifted by the first row (which keeps the offset of data far from the
+    // origin out of the sums of squares).
+    let shift = x.row(0);
+    let parts = blocks::map_blocks(
         n,
-        || vec![0.0; d],
+        || vec![0.0; 2 * d],
         |acc, range| {
+            let (s1, s2) = acc.split_at_mut(d);
             for v in x.rows(range).chunks_exact(d) {
-                for (a, b) in acc.iter_mut().zip(v) {
-                    *a += b;
+                for (((a, b), c), o) in s1.iter_mut().zip(s2.iter_mut()).zip(v).zip(shift) {
+                    let t = c - o;
+                    *a += t;
+                    *b += t * t;
                 }
             }
         },
     );
-    let mut mean = vec![0.0; d];
-    for part in &sums {
-        for (m, p) in mean.iter_mut().zip(part) {
-            *m += p;
+    let mut sums = vec![0.0; 2 * d];
+    for part in &parts {
+        for (s, p) in sums.iter_mut().zip(part) {
+            *s += p;
         }
     }
-    for m in mean.iter_mut() {
-        *m /= n as f64;
-    }
-    let parts = blocks::map_blocks(
-        n,
-        || 0.0,
-        |acc, range| {
-            for v in x.rows(range).chunks_exact(d) {
-                *acc += squared_distance(v, &mean);
-            }
-        },
-    );
-    let var = parts.iter().sum::<f64>() / (n as f64 * d as f64);
-    (mean, var)
+    let n = n as f64;
+    let (s1, s2) = sums.split_at(d);
+    let mean = s1.iter().zip(shift).map(|(s, o)| o + s / n).collect();
+    let var: f64 = s1
+        .iter()
+        .zip(s2)
+        .map(|(a, b)| (b / n - (a / n) * (a / n)).max(0.0))
+        .sum();
+    (mean, var / d as f64)
 }
 
 /// Rows of `x` as vectors centred on `offset`.

@@ -118,6 +118,9 @@ pub struct InitSummary {
     /// Lloyd iterations of the k-means initialisation (absent for other starts).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub kmeans_iterations: Option<usize>,
+    /// Wall-clock seconds of k-means alone, part of `init_seconds` (absent for other starts).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kmeans_seconds: Option<f64>,
 }
 
 /// The kept EM run and what the others did.
@@ -249,8 +252,8 @@ pub fn fit(
             n_init: options.n_init,
         });
         let init_started = Instant::now();
-        let (start, kmeans_iterations) = match &options.start {
-            Start::Mixture(m) => (m.clone(), None),
+        let (start, kmeans_iterations, kmeans_seconds) = match &options.start {
+            Start::Mixture(m) => (m.clone(), None, None),
             Start::Method(method) => init::initial_mixture(
                 *method,
                 options.covariance_type,
@@ -259,7 +262,13 @@ pub fn fit(
                 options.reg_covar,
                 &mut rng,
             )
-            .map(|initial| (initial.mixture, initial.kmeans_iterations))
+            .map(|initial| {
+                (
+                    initial.mixture,
+                    initial.kmeans_iterations,
+                    initial.kmeans_seconds,
+                )
+            })
             .map_err(hint)?,
         };
         let init_seconds = init_started.elapsed().as_secs_f64();
@@ -278,6 +287,7 @@ pub fn fit(
             init_seconds,
             em_seconds: em_started.elapsed().as_secs_f64(),
             kmeans_iterations,
+            kmeans_seconds,
         });
         if best
             .as_ref()

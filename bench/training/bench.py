@@ -146,9 +146,10 @@ def gmmc_train(gmmc, args, out_dir):
     init = sum(i["init_seconds"] for i in r["inits"])
     em = sum(i["em_seconds"] for i in r["inits"])
     kmeans_iter = sum(i.get("kmeans_iterations", 0) for i in r["inits"])
+    kmeans = sum(i.get("kmeans_seconds", 0.0) for i in r["inits"])
     return {"wall": wall, "peak_mb": rss, "fit_seconds": r["fit_seconds"], "init_seconds": init,
             "em_seconds": em, "n_iter": r["n_iter"], "lower_bound": r["lower_bound"],
-            "kmeans_n_iter": kmeans_iter}
+            "kmeans_n_iter": kmeans_iter, "kmeans_seconds": kmeans}
 
 
 def median(values):
@@ -267,9 +268,10 @@ def defaults(case, gmmc, python, rounds, out_dir):
         "process_ratio": median([f["seconds"] / g["wall"] for f, g in zip(fits, gm)]),
         "sklearn_kmeans_seconds": median([k["seconds"] for k in kms]),
         "sklearn_kmeans_n_iter": kms[0]["n_iter"],
-        "gmmc_kmeans_seconds": median([g["init_seconds"] for g in gm]),
+        "gmmc_kmeans_seconds": median([g["kmeans_seconds"] for g in gm]),
+        "gmmc_init_seconds": median([g["init_seconds"] for g in gm]),
         "gmmc_kmeans_n_iter": gm[0]["kmeans_n_iter"],
-        "kmeans_fraction": median([g["init_seconds"] / k["seconds"] for k, g in zip(kms, gm)]),
+        "kmeans_fraction": median([g["kmeans_seconds"] / k["seconds"] for k, g in zip(kms, gm)]),
     }
 
 
@@ -366,7 +368,7 @@ def table_markdown(res):
     lines.append("")
     lines.append("| case | scikit-learn fit() s | iter | lower bound | gmmc fit s | iter | lower "
                  "bound | speed-up | gmmc whole process on CSV s | speed-up (≥ 3×) | k-means: "
-                 "sklearn KMeans s | gmmc init s | gmmc/sklearn (≤ 0.2×) | peak MB sklearn | gmmc |")
+                 "sklearn KMeans s | gmmc s | gmmc/sklearn (≤ 0.2×) | peak MB sklearn | gmmc |")
     lines.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in res["defaults"]:
         lines.append("| %s | %s | %d | %.6f | %s | %d | %.6f | %.1f× | %s | %.1f× %s | %s (%d iter) "
