@@ -906,9 +906,17 @@ pub(crate) fn nearest_centers(
 }
 
 /// Adds, for every centre c < `k`, the number of the chunk's rows whose `nearest` is c to
-/// `counts[c]` and the sum of those rows (as loaded) to `sums[c·D..(c + 1)·D]`.
+/// `counts[c]` and the sum of those rows minus `offset` to `sums[c·D..(c + 1)·D]`. `xs` are
+/// the chunk's rows as it was loaded from them (m × D, row-major).
+///
+/// Two ways to the same sums, whichever costs fewer operations: per centre, a masked sum over
+/// the chunk's feature rows (K·D multiply-adds per row; cheap for few centres), or per row, its
+/// values added to its centre's sums (D subtractions and additions per row).
+#[allow(clippy::too_many_arguments)] // the chunk, its source rows, and the sums' buffers
 pub(crate) fn add_cluster_sums(
     chunk: &Chunk,
+    xs: &[f64],
+    offset: &[f64],
     nearest: &[f64],
     k: usize,
     weights: &mut [f64],
@@ -917,6 +925,8 @@ pub(crate) fn add_cluster_sums(
 ) {
     struct Op<'x> {
         chunk: &'x Chunk,
+        xs: &'x [f64],
+        offset: &'x [f64],
         nearest: &'x [f64],
         k: usize,
         weights: &'x mut [f64],
@@ -928,23 +938,49 @@ pub(crate) fn add_cluster_sums(
         #[inline(always)]
         fn with_simd<S: Simd>(self, simd: S) {
             let (d, padded) = (self.chunk.d, self.chunk.padded);
-            let weights = &mut self.weights[..padded];
-            for c in 0..self.k {
-                let index = c as f64;
-                for (w, n) in weights.iter_mut().zip(&self.nearest[..padded]) {
-                    *w = if *n == index { 1.0 } else { 0.0 };
+            let lanes = S::F64_LANES;
+            let masked_cost = self.k * (d + 1 + lanes) / lanes;
+            let per_row_cost = 2 * d / lanes + 8;
+            if masked_cost <= per_row_cost {
+                let weights = &mut self.weights[..padded];
+                for c in 0..self.k {
+                    let index = c as f64;
+                    for (w, n) in weights.iter_mut().zip(&self.nearest[..padded]) {
+                        *w = if *n == index { 1.0 } else { 0.0 };
+                    }
+                    let w = S::as_simd_f64s(weights).0;
+                    self.counts[c] += register_sum(simd, w);
+                    for i in 0..d {
+                        let x = self.chunk.feature::<S>(i);
+                        self.sums[c * d + i] += weighted_sum(simd, w, x);
+                    }
                 }
-                let w = S::as_simd_f64s(weights).0;
-                self.counts[c] += register_sum(simd, w);
-                for i in 0..d {
-                    let x = self.chunk.feature::<S>(i);
-                    self.sums[c * d + i] += weighted_sum(simd, w, x);
+            } else {
+                let (offset_head, offset_tail) = S::as_simd_f64s(self.offset);
+                for (row, near) in self.xs.chunks_exact(d).zip(self.nearest) {
+                    let c = small_index(*near);
+                    let (Some(count), Some(sums)) =
+                        (self.counts.get_mut(c), self.sums.get_mut(c * d..(c + 1) * d))
+                    else {
+                        continue;
+                    };
+                    *count += 1.0;
+                    let (sum_head, sum_tail) = S::as_mut_simd_f64s(sums);
+                    let (row_head, row_tail) = S::as_simd_f64s(row);
+                    for ((s, v), o) in sum_head.iter_mut().zip(row_head).zip(offset_head) {
+                        *s = simd.add_f64s(*s, simd.sub_f64s(*v, *o));
+                    }
+                    for ((s, v), o) in sum_tail.iter_mut().zip(row_tail).zip(offset_tail) {
+                        *s += v - o;
+                    }
                 }
             }
         }
     }
     vectorized(Op {
         chunk,
+        xs,
+        offset,
         nearest,
         k,
         weights,

@@ -224,7 +224,8 @@ fn assign(x: Samples<'_>, mean: &[f64], centers: &[f64], k: usize, labels: &mut 
                 };
                 let start = block * size;
                 for (c, rows) in blocks::chunks(start..start + labels.len()).enumerate() {
-                    chunk.load_centred(x.rows(rows), mean);
+                    let values = x.rows(rows);
+                    chunk.load_centred(values, mean);
                     kernel::nearest_centers(chunk, &vectors, scratch, nearest);
                     let block_labels = &mut labels[c * CHUNK_ROWS..c * CHUNK_ROWS + chunk.rows()];
                     for (label, near) in block_labels.iter_mut().zip(nearest.iter()) {
@@ -234,6 +235,8 @@ fn assign(x: Samples<'_>, mean: &[f64], centers: &[f64], k: usize, labels: &mut 
                     }
                     kernel::add_cluster_sums(
                         chunk,
+                        values,
+                        mean,
                         nearest,
                         k,
                         weights,
