@@ -959,9 +959,10 @@ pub(crate) fn add_cluster_sums(
                 let (offset_head, offset_tail) = S::as_simd_f64s(self.offset);
                 for (row, near) in self.xs.chunks_exact(d).zip(self.nearest) {
                     let c = small_index(*near);
-                    let (Some(count), Some(sums)) =
-                        (self.counts.get_mut(c), self.sums.get_mut(c * d..(c + 1) * d))
-                    else {
+                    let (Some(count), Some(sums)) = (
+                        self.counts.get_mut(c),
+                        self.sums.get_mut(c * d..(c + 1) * d),
+                    ) else {
                         continue;
                     };
                     *count += 1.0;
