@@ -2,14 +2,13 @@
 
 use std::fmt;
 use std::str::FromStr;
+use std::time::Instant;
 
 use gmmc_model::CovarianceType;
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
 use crate::em::{self, EmError, Samples};
-use std::time::Instant;
-
 use crate::kmeans;
 use crate::mixture::Mixture;
 

@@ -88,7 +88,8 @@ fn stored_features(d: usize) -> usize {
 }
 
 impl Chunk {
-    /// Buffers for chunks of `d` features (allocated once per block of rows).
+    /// Buffers for chunks of `d` features (made once per thread and pass, see
+    /// [`crate::blocks::map_blocks_with`]).
     pub fn new(d: usize) -> Chunk {
         let len = stored_features(d) * FEATURE_STRIDE;
         Chunk {
@@ -386,8 +387,9 @@ impl RowBuffers {
     }
 }
 
-/// Per-row maxima of the log-probabilities and the max-shifted sums of their exponentials;
-/// with `resp`, the exponentials are left in `lp` (unnormalised).
+/// Per-row maxima of the log-probabilities, the max-shifted sums of their exponentials and
+/// the rows' log-likelihoods; with `keep_exponentials`, the exponentials are left in `lp`
+/// (unnormalised).
 #[inline(always)]
 fn shifted_sums(buf: &mut RowBuffers, k: usize, padded: usize, keep_exponentials: bool) {
     let max = &mut buf.max[..padded];
@@ -419,7 +421,7 @@ fn shifted_sums(buf: &mut RowBuffers, k: usize, padded: usize, keep_exponentials
     }
 }
 
-/// Sum of the first `rows` values in [`PARTIAL_SUMS`] interleaved partial sums.
+/// Sum of `values` in [`PARTIAL_SUMS`] interleaved partial sums.
 #[inline(always)]
 fn interleaved_sum(values: &[f64]) -> f64 {
     let mut acc = [0.0; PARTIAL_SUMS];
@@ -1033,7 +1035,7 @@ pub(crate) fn squared_distances(chunk: &Chunk, vectors: &Vectors, out: &mut [f64
 mod transpose {
     use super::{FEATURE_STRIDE, TRANSPOSE_ROWS};
 
-    /// Writes `x[i·CHUNK_ROWS + b] = xs[b·d + i] − offset[i]` (offset 0 where `offset` is
+    /// Writes `x[i·FEATURE_STRIDE + b] = xs[b·d + i] − offset[i]` (offset 0 where `offset` is
     /// empty) for the rows and features it can do in 4 × 4 register blocks, and returns how
     /// many rows (a multiple of [`TRANSPOSE_ROWS`]) and features (a multiple of 4) it did.
     #[cfg(target_arch = "x86_64")]
@@ -1055,20 +1057,14 @@ mod transpose {
                         Err(_) => pulp::f64x4(0.0, 0.0, 0.0, 0.0),
                     }
                 };
-                // Per group of 4 features, each offset in all four lanes.
-                let offsets: Vec<[pulp::f64x4; 4]> = (0..features)
-                    .step_by(4)
-                    .map(|f0| {
-                        std::array::from_fn(|c| {
-                            let v = offset.get(f0 + c).copied().unwrap_or(0.0);
-                            pulp::f64x4(v, v, v, v)
-                        })
-                    })
-                    .collect();
                 for b0 in (0..rows).step_by(4) {
                     let block = &xs[b0 * d..(b0 + 4) * d];
-                    for (group, o) in offsets.iter().enumerate() {
-                        let f0 = group * 4;
+                    for f0 in (0..features).step_by(4) {
+                        // Each of the four features' offsets in all four lanes.
+                        let o: [pulp::f64x4; 4] = std::array::from_fn(|c| {
+                            let v = offset.get(f0 + c).copied().unwrap_or(0.0);
+                            pulp::f64x4(v, v, v, v)
+                        });
                         let r: [pulp::f64x4; 4] =
                             std::array::from_fn(|j| quad(&block[j * d + f0..j * d + f0 + 4]));
                         let t0 = avx._mm256_unpacklo_pd(pulp::cast(r[0]), pulp::cast(r[1]));

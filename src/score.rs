@@ -23,20 +23,15 @@ pub struct Scored {
 /// Scores every row of `x` (D = the model's features), in parallel, in row order.
 ///
 /// The log-likelihoods come from the trainer's SIMD kernels (f64, the same arithmetic as the
-/// EM passes); rows with a NaN or infinite value get −∞ without being computed.
+/// EM passes). A row with a NaN or infinite value has a quadratic form of +∞ or NaN under every
+/// component (the factors' diagonals are positive), so the kernels give it −∞ or NaN; NaN is
+/// reported as −∞, like a row too far away for f64.
 pub fn score_rows(model: &Model, x: Samples<'_>) -> Vec<Scored> {
     let mixture = Mixture::from_model(model);
-    let mut lls = em::log_likelihoods(&mixture, x);
-    let size = blocks::block_rows(x.n_rows());
-    lls.par_chunks_mut(size).enumerate().for_each(|(b, part)| {
-        for (offset, ll) in part.iter_mut().enumerate() {
-            if ll.is_nan() || x.row(b * size + offset).iter().any(|v| !v.is_finite()) {
-                *ll = f64::NEG_INFINITY;
-            }
-        }
-    });
-    lls.into_par_iter()
-        .map(|log_likelihood| {
+    em::log_likelihoods(&mixture, x)
+        .into_par_iter()
+        .map(|ll| {
+            let log_likelihood = if ll.is_nan() { f64::NEG_INFINITY } else { ll };
             let score = model.score.score(log_likelihood);
             Scored {
                 log_likelihood,
