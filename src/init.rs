@@ -92,13 +92,6 @@ pub fn initial_mixture(
         })
     };
     let n = x.n_rows();
-    let one_hot = |labels: &[usize]| {
-        let labels = labels.to_vec();
-        move |i: usize, out: &mut [f64]| {
-            out.fill(0.0);
-            out[labels[i]] = 1.0;
-        }
-    };
     match method {
         InitMethod::KMeans => {
             let started = Instant::now();
@@ -111,7 +104,10 @@ pub fn initial_mixture(
                 k,
                 x,
                 reg_covar,
-                &one_hot(&result.labels),
+                &|i: usize, out: &mut [f64]| {
+                    out.fill(0.0);
+                    out[result.labels[i] as usize] = 1.0;
+                },
                 &result.centers,
             )?;
             Ok(Initial {

@@ -859,67 +859,24 @@ pub(crate) fn small_index(v: f64) -> usize {
     ((v + 4_503_599_627_370_496.0).to_bits() & 0x7fff_ffff) as usize
 }
 
-/// k-means on a chunk (rows centred on the data's mean, see [`Chunk::load_centred`]): per
-/// (padded) row, the index of the nearest of `centers` (ties: the lowest index) into
-/// `nearest[b]` (as f64, exact). `scratch` holds `centers.padded_len() × CHUNK_ROWS` values.
-pub(crate) fn nearest_centers(
-    chunk: &Chunk,
-    centers: &Vectors,
-    scratch: &mut [f64],
-    nearest: &mut [f64],
-) {
-    struct Op<'x> {
-        chunk: &'x Chunk,
-        centers: &'x Vectors,
-        scratch: &'x mut [f64],
-        nearest: &'x mut [f64],
-    }
-    impl WithSimd for Op<'_> {
-        type Output = ();
-        #[inline(always)]
-        fn with_simd<S: Simd>(self, simd: S) {
-            let padded = self.chunk.padded;
-            self.centers
-                .half_distance_offsets(simd, self.chunk, self.scratch);
-            let mut best = [f64::INFINITY; CHUNK_ROWS];
-            let best = &mut best[..padded];
-            let nearest = &mut self.nearest[..padded];
-            nearest.fill(0.0);
-            for v in 0..self.centers.n {
-                let index = v as f64;
-                let row = &self.scratch[v * CHUNK_ROWS..v * CHUNK_ROWS + padded];
-                for ((b, n), s) in best.iter_mut().zip(nearest.iter_mut()).zip(row) {
-                    if *s < *b {
-                        *b = *s;
-                        *n = index;
-                    }
-                }
-            }
-            // Padding rows belong to no centre.
-            nearest[self.chunk.m..].fill(-1.0);
-        }
-    }
-    vectorized(Op {
-        chunk,
-        centers,
-        scratch,
-        nearest,
-    });
-}
-
-/// Adds, for every centre c < `k`, the number of the chunk's rows whose `nearest` is c to
-/// `counts[c]` and the sum of those rows minus `offset` to `sums[c·D..(c + 1)·D]`. `xs` are
-/// the chunk's rows as it was loaded from them (m × D, row-major).
+/// Moves the chunk's rows whose cluster changed from `old[b]` to `new[b]` (clusters as exact
+/// f64, −1 for none; `old` and `new` cover the padded rows, −1 on the padding): for every
+/// cluster c < `k`, `counts[c]` and `sums[c·D..(c + 1)·D]` (the rows minus `offset`) lose
+/// the rows that left c and gain those that joined it. `xs` are the chunk's rows as it was
+/// loaded from them (m × D, row-major); `changes` is how many rows changed.
 ///
-/// Two ways to the same sums, whichever costs fewer operations: per centre, a masked sum over
-/// the chunk's feature rows (K·D multiply-adds per row; cheap for few centres), or per row, its
-/// values added to its centre's sums (D subtractions and additions per row).
-#[allow(clippy::too_many_arguments)] // the chunk, its source rows, and the sums' buffers
-pub(crate) fn add_cluster_sums(
+/// Two ways to the same sums, whichever costs fewer operations: per cluster, a sum over the
+/// chunk's feature rows weighted by +1 (joined), −1 (left) or 0 (K·D multiply-adds per row;
+/// cheap for few clusters or many changes), or per changed row, its values subtracted from
+/// one cluster's sums and added to another's.
+#[allow(clippy::too_many_arguments)] // the chunk, its source rows, the moves and the sums
+pub(crate) fn move_rows(
     chunk: &Chunk,
     xs: &[f64],
     offset: &[f64],
-    nearest: &[f64],
+    old: &[f64],
+    new: &[f64],
+    changes: usize,
     k: usize,
     weights: &mut [f64],
     sums: &mut [f64],
@@ -929,7 +886,9 @@ pub(crate) fn add_cluster_sums(
         chunk: &'x Chunk,
         xs: &'x [f64],
         offset: &'x [f64],
-        nearest: &'x [f64],
+        old: &'x [f64],
+        new: &'x [f64],
+        changes: usize,
         k: usize,
         weights: &'x mut [f64],
         sums: &'x mut [f64],
@@ -941,14 +900,20 @@ pub(crate) fn add_cluster_sums(
         fn with_simd<S: Simd>(self, simd: S) {
             let (d, padded) = (self.chunk.d, self.chunk.padded);
             let lanes = S::F64_LANES;
-            let masked_cost = self.k * (d + 1 + lanes) / lanes;
-            let per_row_cost = 2 * d / lanes + 8;
+            let masked_cost = padded * self.k * (d + 1 + lanes) / lanes;
+            let per_row_cost = self.changes * (4 * d / lanes + 16);
             if masked_cost <= per_row_cost {
                 let weights = &mut self.weights[..padded];
                 for c in 0..self.k {
                     let index = c as f64;
-                    for (w, n) in weights.iter_mut().zip(&self.nearest[..padded]) {
-                        *w = if *n == index { 1.0 } else { 0.0 };
+                    for ((w, o), n) in weights
+                        .iter_mut()
+                        .zip(&self.old[..padded])
+                        .zip(&self.new[..padded])
+                    {
+                        let joined = if *n == index { 1.0 } else { 0.0 };
+                        let left = if *o == index { 1.0 } else { 0.0 };
+                        *w = joined - left;
                     }
                     let w = S::as_simd_f64s(weights).0;
                     self.counts[c] += register_sum(simd, w);
@@ -959,22 +924,31 @@ pub(crate) fn add_cluster_sums(
                 }
             } else {
                 let (offset_head, offset_tail) = S::as_simd_f64s(self.offset);
-                for (row, near) in self.xs.chunks_exact(d).zip(self.nearest) {
-                    let c = small_index(*near);
-                    let (Some(count), Some(sums)) = (
-                        self.counts.get_mut(c),
-                        self.sums.get_mut(c * d..(c + 1) * d),
-                    ) else {
+                for ((row, o), n) in self.xs.chunks_exact(d).zip(self.old).zip(self.new) {
+                    if o == n {
                         continue;
-                    };
-                    *count += 1.0;
-                    let (sum_head, sum_tail) = S::as_mut_simd_f64s(sums);
-                    let (row_head, row_tail) = S::as_simd_f64s(row);
-                    for ((s, v), o) in sum_head.iter_mut().zip(row_head).zip(offset_head) {
-                        *s = simd.add_f64s(*s, simd.sub_f64s(*v, *o));
                     }
-                    for ((s, v), o) in sum_tail.iter_mut().zip(row_tail).zip(offset_tail) {
-                        *s += v - o;
+                    for (cluster, sign) in [(*o, -1.0), (*n, 1.0)] {
+                        if cluster < 0.0 {
+                            continue;
+                        }
+                        let c = small_index(cluster);
+                        let (Some(count), Some(sums)) = (
+                            self.counts.get_mut(c),
+                            self.sums.get_mut(c * d..(c + 1) * d),
+                        ) else {
+                            continue;
+                        };
+                        *count += sign;
+                        let (sum_head, sum_tail) = S::as_mut_simd_f64s(sums);
+                        let (row_head, row_tail) = S::as_simd_f64s(row);
+                        let sign_s = simd.splat_f64s(sign);
+                        for ((s, v), o) in sum_head.iter_mut().zip(row_head).zip(offset_head) {
+                            *s = simd.mul_add_e_f64s(sign_s, simd.sub_f64s(*v, *o), *s);
+                        }
+                        for ((s, v), o) in sum_tail.iter_mut().zip(row_tail).zip(offset_tail) {
+                            *s += sign * (v - o);
+                        }
                     }
                 }
             }
@@ -984,7 +958,9 @@ pub(crate) fn add_cluster_sums(
         chunk,
         xs,
         offset,
-        nearest,
+        old,
+        new,
+        changes,
         k,
         weights,
         sums,
@@ -1004,24 +980,7 @@ pub(crate) fn squared_distances(chunk: &Chunk, vectors: &Vectors, out: &mut [f64
         type Output = ();
         #[inline(always)]
         fn with_simd<S: Simd>(self, simd: S) {
-            let padded = self.chunk.padded;
-            self.vectors
-                .half_distance_offsets(simd, self.chunk, self.out);
-            let mut norms = [0.0; CHUNK_ROWS];
-            let norms = &mut norms[..padded];
-            for i in 0..self.chunk.d {
-                let feature = &self.chunk.x[i * FEATURE_STRIDE..i * FEATURE_STRIDE + padded];
-                for (n, v) in norms.iter_mut().zip(feature) {
-                    *n += v * v;
-                }
-            }
-            for v in 0..self.vectors.n {
-                let row = &mut self.out[v * CHUNK_ROWS..v * CHUNK_ROWS + padded];
-                for (o, n) in row.iter_mut().zip(norms.iter()) {
-                    let d2 = *n + 2.0 * *o;
-                    *o = if d2 > 0.0 { d2 } else { 0.0 };
-                }
-            }
+            squared_distances_with(simd, self.chunk, self.vectors, self.out);
         }
     }
     vectorized(Op {
@@ -1029,6 +988,136 @@ pub(crate) fn squared_distances(chunk: &Chunk, vectors: &Vectors, out: &mut [f64
         vectors,
         out,
     });
+}
+
+/// Bounds for k-means on a chunk (rows centred as `centers` are): per real row b, the index
+/// of the nearest of `centers` into `nearest[b]` (as f64, exact; ties: the lowest index; −1 on
+/// the padding rows), an upper bound on the distance to it into `upper[b]` and a lower bound
+/// on the distance to every other centre into `lower[b]`. The squared distances are computed
+/// as [`squared_distances`] does; the bounds widen them by their rounding error, at most
+/// `slack·(‖x‖² + max_norm²)` where `max_norm ≥ ‖c‖` for every centre (`‖x‖` is bounded by
+/// `max_norm + ‖x − c‖`). `scratch` holds `centers.padded_len() × CHUNK_ROWS` values.
+#[allow(clippy::too_many_arguments)] // inputs, scratch and three outputs
+pub(crate) fn nearest_with_bounds(
+    chunk: &Chunk,
+    centers: &Vectors,
+    slack: f64,
+    max_norm: f64,
+    scratch: &mut [f64],
+    nearest: &mut [f64],
+    upper: &mut [f64],
+    lower: &mut [f64],
+) {
+    struct Op<'x> {
+        chunk: &'x Chunk,
+        centers: &'x Vectors,
+        slack: f64,
+        max_norm: f64,
+        scratch: &'x mut [f64],
+        nearest: &'x mut [f64],
+        upper: &'x mut [f64],
+        lower: &'x mut [f64],
+    }
+    impl WithSimd for Op<'_> {
+        type Output = ();
+        #[inline(always)]
+        fn with_simd<S: Simd>(self, simd: S) {
+            squared_distances_with(simd, self.chunk, self.centers, self.scratch);
+            let (m, padded) = (self.chunk.m, self.chunk.padded);
+            let first = &mut self.upper[..m];
+            let second = &mut self.lower[..m];
+            let nearest = &mut self.nearest[..padded];
+            first.fill(f64::INFINITY);
+            second.fill(f64::INFINITY);
+            nearest.fill(0.0);
+            for c in 0..self.centers.n {
+                let index = c as f64;
+                let column = &self.scratch[c * CHUNK_ROWS..c * CHUNK_ROWS + m];
+                for (((f, s), n), v) in first
+                    .iter_mut()
+                    .zip(second.iter_mut())
+                    .zip(nearest.iter_mut())
+                    .zip(column)
+                {
+                    *s = s.min(f.max(*v));
+                    *n = if *v < *f { index } else { *n };
+                    *f = f.min(*v);
+                }
+            }
+            nearest[m..].fill(-1.0);
+            // ‖x‖² ≤ 2·max_norm² + 2·‖x − c‖² (with a margin for the rounding of the latter).
+            let base = 3.0 * self.slack * self.max_norm * self.max_norm;
+            let per_distance = 2.0 * (1.0 + 1e-6) * self.slack;
+            for (f, s) in first.iter_mut().zip(second.iter_mut()) {
+                let error = base + per_distance * *f;
+                *s = (*s - error).max(0.0).sqrt();
+                *f = (*f + error).sqrt();
+            }
+        }
+    }
+    vectorized(Op {
+        chunk,
+        centers,
+        slack,
+        max_norm,
+        scratch,
+        nearest,
+        upper,
+        lower,
+    });
+}
+
+/// Adds, for every feature i of the chunk, the sum of its values to `sums[i]` and the sum of
+/// their squares to `squares[i]` (padding rows are zero and add nothing).
+pub(crate) fn add_feature_sums(chunk: &Chunk, sums: &mut [f64], squares: &mut [f64]) {
+    struct Op<'x> {
+        chunk: &'x Chunk,
+        sums: &'x mut [f64],
+        squares: &'x mut [f64],
+    }
+    impl WithSimd for Op<'_> {
+        type Output = ();
+        #[inline(always)]
+        fn with_simd<S: Simd>(self, simd: S) {
+            for (i, (s1, s2)) in self
+                .sums
+                .iter_mut()
+                .zip(self.squares.iter_mut())
+                .enumerate()
+            {
+                let x = self.chunk.feature::<S>(i);
+                *s1 += register_sum(simd, x);
+                *s2 += weighted_sum(simd, x, x);
+            }
+        }
+    }
+    vectorized(Op {
+        chunk,
+        sums,
+        squares,
+    });
+}
+
+/// [`squared_distances`] inside a SIMD context.
+#[inline(always)]
+fn squared_distances_with<S: Simd>(simd: S, chunk: &Chunk, vectors: &Vectors, out: &mut [f64]) {
+    let padded = chunk.padded;
+    vectors.half_distance_offsets(simd, chunk, out);
+    let mut norms = [0.0; CHUNK_ROWS];
+    let norms = &mut norms[..padded];
+    for i in 0..chunk.d {
+        let feature = &chunk.x[i * FEATURE_STRIDE..i * FEATURE_STRIDE + padded];
+        for (n, v) in norms.iter_mut().zip(feature) {
+            *n += v * v;
+        }
+    }
+    for v in 0..vectors.n {
+        let row = &mut out[v * CHUNK_ROWS..v * CHUNK_ROWS + padded];
+        for (o, n) in row.iter_mut().zip(norms.iter()) {
+            let d2 = *n + 2.0 * *o;
+            *o = if d2 > 0.0 { d2 } else { 0.0 };
+        }
+    }
 }
 
 /// The register transpose that loads chunks.

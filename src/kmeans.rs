@@ -20,11 +20,14 @@ pub const DEFAULT_TOL: f64 = 1e-4;
 #[derive(Clone, Debug)]
 pub struct KMeans {
     /// The cluster of every row.
-    pub labels: Vec<usize>,
+    pub labels: Vec<u32>,
     /// K × D centres, row-major.
     pub centers: Vec<f64>,
     /// Lloyd iterations run.
     pub n_iter: usize,
+    /// Rows whose distances to the centres were computed, summed over the assignment steps
+    /// (plain Lloyd iterations compute every row's: N per step).
+    pub rows_recomputed: usize,
 }
 
 #[inline]
@@ -43,17 +46,15 @@ fn mean_and_variance(x: Samples<'_>) -> (Vec<f64>, f64) {
     // One pass of sums shifted by the first row (which keeps the offset of data far from the
     // origin out of the sums of squares).
     let shift = x.row(0);
-    let parts = blocks::map_blocks(
+    let parts = blocks::map_blocks_with(
         n,
         || vec![0.0; 2 * d],
-        |acc, range| {
+        || Chunk::new(d),
+        |acc, chunk, range| {
             let (s1, s2) = acc.split_at_mut(d);
-            for v in x.rows(range).chunks_exact(d) {
-                for (((a, b), c), o) in s1.iter_mut().zip(s2.iter_mut()).zip(v).zip(shift) {
-                    let t = c - o;
-                    *a += t;
-                    *b += t * t;
-                }
+            for rows in blocks::chunks(range) {
+                chunk.load_centred(x.rows(rows), shift);
+                kernel::add_feature_sums(chunk, s1, s2);
             }
         },
     );
@@ -81,48 +82,57 @@ fn centred_rows(x: Samples<'_>, rows: &[usize], offset: &[f64]) -> Vec<f64> {
         .collect()
 }
 
-/// Squared distances from every row to each of `vectors` (centred rows, as the data is centred
-/// on `mean`): `out[i·T + t] = ‖xᵢ − vₜ‖²` for T vectors. One pass over the data.
-fn distances_to(x: Samples<'_>, mean: &[f64], vectors: &[f64], out: &mut [f64]) {
+/// Squared distances from every row to each of `vectors` (T centred rows, as the data is
+/// centred on `mean`), one pass over the data, and per vector t the potential
+/// `Σᵢ min(closest[i], ‖xᵢ − vₜ‖²)` (or `Σᵢ ‖xᵢ − vₜ‖²` without `closest`).
+///
+/// `out` is laid out block by block, column-major within a block: for the block of rows
+/// `s..e`, `out[s·T + t·(e − s) + (i − s)] = ‖xᵢ − vₜ‖²`. Potentials are summed row by row
+/// within a block and the blocks' sums added in block order.
+fn distances_and_potentials(
+    x: Samples<'_>,
+    mean: &[f64],
+    vectors: &[f64],
+    closest: Option<&[f64]>,
+    out: &mut [f64],
+) -> Vec<f64> {
     let (n, d) = (x.n_rows(), x.n_features());
     let prepared = Vectors::new(vectors, d);
     let count = vectors.len() / d;
     let size = blocks::block_rows(n);
-    out.par_chunks_mut(size * count)
+    let parts: Vec<Vec<f64>> = out
+        .par_chunks_mut(size * count)
         .zip(blocks::blocks(n))
-        .for_each_init(
+        .map_init(
             || (Chunk::new(d), vec![0.0; prepared.padded_len() * CHUNK_ROWS]),
             |(chunk, dist), (out, range)| {
+                let len = range.len();
+                let mut pots = vec![0.0; count];
                 for rows in blocks::chunks(range.clone()) {
                     let local = rows.start - range.start;
-                    chunk.load_centred(x.rows(rows), mean);
+                    let m = rows.len();
+                    chunk.load_centred(x.rows(rows.clone()), mean);
                     kernel::squared_distances(chunk, &prepared, dist);
-                    let out = &mut out[local * count..(local + chunk.rows()) * count];
-                    for (t, column) in dist.chunks_exact(CHUNK_ROWS).take(count).enumerate() {
-                        for (o, v) in out.iter_mut().skip(t).step_by(count).zip(column) {
-                            *o = *v;
+                    for (t, pot) in pots.iter_mut().enumerate() {
+                        let column = &dist[t * CHUNK_ROWS..t * CHUNK_ROWS + m];
+                        out[t * len + local..t * len + local + m].copy_from_slice(column);
+                        match closest {
+                            Some(closest) => {
+                                for (c, v) in closest[rows.clone()].iter().zip(column) {
+                                    *pot += c.min(*v);
+                                }
+                            }
+                            None => {
+                                for v in column {
+                                    *pot += v;
+                                }
+                            }
                         }
                     }
                 }
+                pots
             },
-        );
-}
-
-/// `Σᵢ min(closest[i], dist[i·T + t])` for every t < T, in blocks merged in order.
-fn potentials(closest: &[f64], dist: &[f64], count: usize) -> Vec<f64> {
-    let size = blocks::block_rows(closest.len());
-    let parts: Vec<Vec<f64>> = closest
-        .par_chunks(size)
-        .zip(dist.par_chunks(size * count))
-        .map(|(c, d)| {
-            let mut pots = vec![0.0; count];
-            for (a, row) in c.iter().zip(d.chunks_exact(count)) {
-                for (p, b) in pots.iter_mut().zip(row) {
-                    *p += a.min(*b);
-                }
-            }
-            pots
-        })
+        )
         .collect();
     let mut total = vec![0.0; count];
     for part in parts {
@@ -133,45 +143,112 @@ fn potentials(closest: &[f64], dist: &[f64], count: usize) -> Vec<f64> {
     total
 }
 
+/// `closest[i] = min(closest[i], ‖xᵢ − v_best‖²)` from `(distances, count, best)`, the
+/// distances [`distances_and_potentials`] wrote for `count` vectors (no update without them),
+/// and then, for each of `targets`, the first row at which the running sum of `closest`
+/// reaches it (the last row if none does): the k-means++ draw of the next candidates.
+///
+/// The running sum is summed within each block of rows and the blocks' sums are added in
+/// block order (so it depends on the number of rows only, not on the threads). The update
+/// and the blocks' sums run in parallel; each target then scans one block (or, where
+/// rounding puts it past a block's end, the following ones).
+fn update_and_draw(
+    closest: &mut [f64],
+    update: Option<(&[f64], usize, usize)>,
+    targets: &[f64],
+) -> Vec<usize> {
+    let n = closest.len();
+    let size = blocks::block_rows(n);
+    let block_sums: Vec<f64> = closest
+        .par_chunks_mut(size)
+        .enumerate()
+        .map(|(b, closest)| {
+            let len = closest.len();
+            if let Some((distances, count, best)) = update {
+                let start = b * size * count + best * len;
+                for (c, v) in closest.iter_mut().zip(&distances[start..start + len]) {
+                    *c = c.min(*v);
+                }
+            }
+            closest.iter().sum()
+        })
+        .collect();
+    let mut before = Vec::with_capacity(block_sums.len());
+    let mut acc = 0.0;
+    for s in &block_sums {
+        before.push(acc);
+        acc += s;
+    }
+    targets
+        .iter()
+        .map(|&target| {
+            // The last block that starts below the target.
+            let first = before.partition_point(|&b| b < target).saturating_sub(1);
+            let mut acc = before.get(first).copied().unwrap_or(0.0);
+            let start = first * size;
+            for (i, c) in closest[start..].iter().enumerate() {
+                acc += c;
+                if acc >= target {
+                    return start + i;
+                }
+            }
+            n.saturating_sub(1)
+        })
+        .collect()
+}
+
 /// Greedy k-means++ seeding (scikit-learn's `kmeans_plusplus`): the first centre uniformly
 /// at random, then each next one the best of `2 + ⌊ln K⌋` candidates drawn with probability
 /// proportional to the squared distance to the nearest centre so far. Returns row indices.
 pub fn plus_plus(x: Samples<'_>, k: usize, rng: &mut ChaCha8Rng) -> Vec<usize> {
     let (mean, _) = mean_and_variance(x);
-    plus_plus_centred(x, k, &mean, rng)
+    plus_plus_centred(x, k, &mean, rng).indices
+}
+
+/// What [`plus_plus_centred`] returns: the seeds, and its two large buffers (N and at least
+/// 2·N values) for Lloyd's iterations to reuse (fresh memory costs a page fault per 4 KiB).
+struct Seeding {
+    indices: Vec<usize>,
+    closest: Vec<f64>,
+    distances: Vec<f64>,
 }
 
 /// [`plus_plus`] with the data's mean known. One pass over the data per centre: the
 /// distances to all candidates are kept (trials × N values) until the best is chosen.
-fn plus_plus_centred(x: Samples<'_>, k: usize, mean: &[f64], rng: &mut ChaCha8Rng) -> Vec<usize> {
+fn plus_plus_centred(x: Samples<'_>, k: usize, mean: &[f64], rng: &mut ChaCha8Rng) -> Seeding {
     let n = x.n_rows();
     let trials = 2 + (k as f64).ln() as usize;
     let first = rng.random_range(0..n);
     let mut indices = vec![first];
     let mut closest = vec![0.0; n];
-    distances_to(x, mean, &centred_rows(x, &[first], mean), &mut closest);
-    let mut potential_now = potentials(&closest, &closest, 1)[0];
-    let mut cumulative = vec![0.0; n];
-    let mut candidate_distances = vec![0.0; if k > 1 { trials * n } else { 0 }];
+    let mut distances = vec![0.0; trials * n];
+    let mut potential_now = distances_and_potentials(
+        x,
+        mean,
+        &centred_rows(x, &[first], mean),
+        None,
+        &mut closest,
+    )[0];
+    let draw = |rng: &mut ChaCha8Rng, potential: f64| -> Vec<f64> {
+        (0..trials)
+            .map(|_| rng.random::<f64>() * potential)
+            .collect()
+    };
+    let mut update = None;
     while indices.len() < k {
-        let mut acc = 0.0;
-        for (c, d) in cumulative.iter_mut().zip(&closest) {
-            acc += d;
-            *c = acc;
-        }
-        let candidates: Vec<usize> = (0..trials)
-            .map(|_| {
-                let target = rng.random::<f64>() * potential_now;
-                cumulative.partition_point(|&c| c < target).min(n - 1)
-            })
-            .collect();
-        distances_to(
+        let targets = draw(rng, potential_now);
+        let candidates = update_and_draw(
+            &mut closest,
+            update.map(|best| (&distances[..], trials, best)),
+            &targets,
+        );
+        let pots = distances_and_potentials(
             x,
             mean,
             &centred_rows(x, &candidates, mean),
-            &mut candidate_distances,
+            Some(&closest),
+            &mut distances,
         );
-        let pots = potentials(&closest, &candidate_distances, trials);
         // The first candidate with the lowest potential (scikit-learn's argmin).
         let mut best = 0;
         for (t, p) in pots.iter().enumerate() {
@@ -179,111 +256,439 @@ fn plus_plus_centred(x: Samples<'_>, k: usize, mean: &[f64], rng: &mut ChaCha8Rn
                 best = t;
             }
         }
-        for (c, row) in closest
-            .iter_mut()
-            .zip(candidate_distances.chunks_exact(trials))
-        {
-            *c = c.min(row[best]);
-        }
         potential_now = pots[best];
         indices.push(candidates[best]);
+        update = Some(best);
     }
-    indices
+    Seeding {
+        indices,
+        closest,
+        distances,
+    }
 }
 
-/// Per-block sums of one Lloyd step.
-struct Assign {
+/// How far each centre moved in the last Lloyd step, and how close the centres now are: what
+/// the bounds of [`Lloyd`] need to decide which rows cannot have changed cluster.
+struct Moves {
+    /// `‖cⱼ(new) − cⱼ(old)‖`, rounded up.
+    shift: Vec<f64>,
+    /// For each centre a, the largest shift of the other centres.
+    other_shift: Vec<f64>,
+    /// For each centre a, half the distance to the nearest other centre, rounded down.
+    half_gap: Vec<f64>,
+    /// `‖cₐ‖` per centre, rounded up.
+    norm: Vec<f64>,
+}
+
+/// Per block of rows, the sums of its rows (centred on the data's mean) and their numbers per
+/// cluster, kept in step with the rows' labels.
+#[derive(Clone)]
+struct BlockSums {
     sums: Vec<f64>,
     counts: Vec<f64>,
-    changed: bool,
 }
 
-/// Assigns every row to its nearest centre (ties: the lowest index) and sums the rows (centred
-/// on `mean`) per cluster. `centers` are centred on `mean`; `labels` is updated in place.
-fn assign(x: Samples<'_>, mean: &[f64], centers: &[f64], k: usize, labels: &mut [usize]) -> Assign {
-    let d = x.n_features();
-    let vectors = Vectors::new(centers, d);
-    let size = blocks::block_rows(x.n_rows());
-    let parts: Vec<Assign> = labels
-        .par_chunks_mut(size)
-        .enumerate()
-        .map_init(
-            || {
-                (
-                    Chunk::new(d),
-                    vec![0.0; vectors.padded_len() * CHUNK_ROWS],
-                    vec![0.0; CHUNK_ROWS],
-                    vec![0.0; CHUNK_ROWS],
-                )
-            },
-            |(chunk, scratch, nearest, weights), (block, labels)| {
-                let mut part = Assign {
+/// The label of a row not assigned yet.
+const UNASSIGNED: f64 = -1.0;
+
+/// A chunk with more than 1/DENSE of its rows to recompute is recomputed whole.
+const DENSE: usize = 4;
+
+/// Lloyd's iterations with Hamerly's bounds: per row an upper bound on the distance to its
+/// centre and a lower bound on the distance to every other centre. A row whose bounds (moved
+/// by how far the centres moved) still show its centre nearest — by more than the rounding
+/// error of a computed distance — keeps its label without its values being read; the others
+/// get all their distances computed. Cluster sums are kept per block and changed only for the
+/// rows that change cluster, so later iterations, when few rows are near a boundary, cost a
+/// small fraction of a pass over the data. The labels are those plain Lloyd iterations would
+/// give from the same centres.
+struct Lloyd<'a> {
+    x: Samples<'a>,
+    mean: &'a [f64],
+    k: usize,
+    /// Per row its cluster (an exact f64, as the kernels use it), or [`UNASSIGNED`].
+    labels: Vec<f64>,
+    /// Per row the upper bound (first N values) and the lower bound (next N).
+    bounds: Vec<f64>,
+    blocks: Vec<BlockSums>,
+    /// Relative rounding slack of a computed distance or bound.
+    slack: f64,
+}
+
+/// What one assignment step did.
+struct Step {
+    /// Whether any label changed.
+    changed: bool,
+    /// How many rows had their distances computed.
+    recomputed: usize,
+}
+
+impl<'a> Lloyd<'a> {
+    /// The state before the first step, in the buffers `labels` (N values) and `bounds` (at
+    /// least 2·N), whose contents do not matter.
+    fn new(
+        x: Samples<'a>,
+        mean: &'a [f64],
+        k: usize,
+        mut labels: Vec<f64>,
+        bounds: Vec<f64>,
+    ) -> Lloyd<'a> {
+        let (n, d) = (x.n_rows(), x.n_features());
+        labels.fill(UNASSIGNED);
+        let count = blocks::blocks(n).len();
+        Lloyd {
+            x,
+            mean,
+            k,
+            labels,
+            bounds,
+            blocks: vec![
+                BlockSums {
                     sums: vec![0.0; k * d],
                     counts: vec![0.0; k],
-                    changed: false,
                 };
-                let start = block * size;
-                for (c, rows) in blocks::chunks(start..start + labels.len()).enumerate() {
-                    let values = x.rows(rows);
-                    chunk.load_centred(values, mean);
-                    kernel::nearest_centers(chunk, &vectors, scratch, nearest);
-                    let block_labels = &mut labels[c * CHUNK_ROWS..c * CHUNK_ROWS + chunk.rows()];
-                    for (label, near) in block_labels.iter_mut().zip(nearest.iter()) {
-                        let best = kernel::small_index(*near);
-                        part.changed |= *label != best;
-                        *label = best;
-                    }
-                    kernel::add_cluster_sums(
-                        chunk,
-                        values,
-                        mean,
-                        nearest,
-                        k,
-                        weights,
-                        &mut part.sums,
-                        &mut part.counts,
-                    );
-                }
-                part
-            },
-        )
-        .collect();
-    let mut total = Assign {
-        sums: vec![0.0; k * d],
-        counts: vec![0.0; k],
-        changed: false,
-    };
-    for p in parts {
-        total.changed |= p.changed;
-        for (a, b) in total.sums.iter_mut().zip(&p.sums) {
-            *a += b;
-        }
-        for (a, b) in total.counts.iter_mut().zip(&p.counts) {
-            *a += b;
+                count
+            ],
+            slack: 8.0 * (d as f64 + 4.0) * f64::EPSILON,
         }
     }
-    total
+
+    /// One assignment step: every row to its nearest centre (ties: the lowest index). With
+    /// `moves`, the bounds decide which rows need their distances; without, all do.
+    fn assign(&mut self, centers: &[f64], moves: Option<&Moves>) -> Step {
+        let (x, mean, k) = (self.x, self.mean, self.k);
+        let (n, d) = (x.n_rows(), x.n_features());
+        let vectors = Vectors::new(centers, d);
+        let max_norm = centers
+            .chunks_exact(d)
+            .map(|c| c.iter().map(|v| v * v).sum::<f64>().sqrt())
+            .fold(0.0, f64::max)
+            * (1.0 + self.slack);
+        let size = blocks::block_rows(n);
+        let slack = self.slack;
+        let (upper, rest) = self.bounds.split_at_mut(n);
+        let lower = &mut rest[..n];
+        self.labels
+            .par_chunks_mut(size)
+            .zip(upper.par_chunks_mut(size))
+            .zip(lower.par_chunks_mut(size))
+            .zip(self.blocks.par_iter_mut())
+            .enumerate()
+            .map_init(
+                || Scratch {
+                    chunk: Chunk::new(d),
+                    dist: vec![0.0; vectors.padded_len() * CHUNK_ROWS],
+                    values: Vec::with_capacity(CHUNK_ROWS * d),
+                    rows: Vec::with_capacity(CHUNK_ROWS),
+                    weights: vec![0.0; CHUNK_ROWS],
+                },
+                |scratch, (block, (((labels, upper), lower), sums))| {
+                    let mut state = Block {
+                        labels,
+                        upper,
+                        lower,
+                        sums,
+                        scratch,
+                        vectors: &vectors,
+                        mean,
+                        k,
+                        d,
+                        slack,
+                        max_norm,
+                        step: Step {
+                            changed: false,
+                            recomputed: 0,
+                        },
+                    };
+                    state.run(x, block * size, moves);
+                    state.step
+                },
+            )
+            .reduce(
+                || Step {
+                    changed: false,
+                    recomputed: 0,
+                },
+                |a, b| Step {
+                    changed: a.changed | b.changed,
+                    recomputed: a.recomputed + b.recomputed,
+                },
+            )
+    }
+
+    /// The sums and counts of all rows per cluster, the blocks' added in block order.
+    fn totals(&self) -> (Vec<f64>, Vec<f64>) {
+        let d = self.x.n_features();
+        let mut sums = vec![0.0; self.k * d];
+        let mut counts = vec![0.0; self.k];
+        for b in &self.blocks {
+            for (a, v) in sums.iter_mut().zip(&b.sums) {
+                *a += v;
+            }
+            for (a, v) in counts.iter_mut().zip(&b.counts) {
+                *a += v;
+            }
+        }
+        (sums, counts)
+    }
+
+    /// The moves from `old` to `new` centres (K × D each).
+    fn moves(&self, old: &[f64], new: &[f64]) -> Moves {
+        let d = self.x.n_features();
+        let up = 1.0 + self.slack;
+        let down = 1.0 - self.slack;
+        let shift: Vec<f64> = old
+            .chunks_exact(d)
+            .zip(new.chunks_exact(d))
+            .map(|(a, b)| squared_distance(a, b).sqrt() * up)
+            .collect();
+        // The largest and second largest shifts.
+        let (mut first, mut second) = (0, None);
+        for c in 1..shift.len() {
+            if shift[c] > shift[first] {
+                second = Some(first);
+                first = c;
+            } else if second.is_none_or(|s: usize| shift[c] > shift[s]) {
+                second = Some(c);
+            }
+        }
+        let other_shift = (0..self.k)
+            .map(|c| {
+                let j = if c == first { second } else { Some(first) };
+                j.map_or(0.0, |j| shift[j])
+            })
+            .collect();
+        let centres: Vec<&[f64]> = new.chunks_exact(d).collect();
+        let half_gap = (0..self.k)
+            .map(|a| {
+                let nearest = (0..self.k)
+                    .filter(|&j| j != a)
+                    .map(|j| squared_distance(centres[a], centres[j]))
+                    .fold(f64::INFINITY, f64::min);
+                0.5 * nearest.sqrt() * down
+            })
+            .collect();
+        let norm = centres
+            .iter()
+            .map(|c| c.iter().map(|v| v * v).sum::<f64>().sqrt() * up)
+            .collect();
+        Moves {
+            shift,
+            other_shift,
+            half_gap,
+            norm,
+        }
+    }
+}
+
+/// Buffers a thread reuses across the blocks of [`Lloyd::assign`].
+struct Scratch {
+    chunk: Chunk,
+    /// Squared distances of a chunk's rows.
+    dist: Vec<f64>,
+    /// Rows to recompute, gathered (row-major).
+    values: Vec<f64>,
+    /// Their block-local indices.
+    rows: Vec<usize>,
+    /// For [`kernel::move_rows`].
+    weights: Vec<f64>,
+}
+
+/// One block's part of [`Lloyd::assign`].
+struct Block<'s> {
+    labels: &'s mut [f64],
+    upper: &'s mut [f64],
+    lower: &'s mut [f64],
+    sums: &'s mut BlockSums,
+    scratch: &'s mut Scratch,
+    vectors: &'s Vectors,
+    mean: &'s [f64],
+    k: usize,
+    d: usize,
+    /// Relative rounding slack (see [`Lloyd`]).
+    slack: f64,
+    /// The largest `‖c‖` of the centres, rounded up.
+    max_norm: f64,
+    step: Step,
+}
+
+impl Block<'_> {
+    /// The block's rows, which start at row `start` of `x`.
+    fn run(&mut self, x: Samples<'_>, start: usize, moves: Option<&Moves>) {
+        let d = self.d;
+        for range in blocks::chunks(start..start + self.labels.len()) {
+            let local = range.start - start;
+            let all = x.rows(range.clone());
+            let Some(moves) = moves else {
+                self.recompute(all, Rows::Run(local));
+                continue;
+            };
+            let before = self.scratch.rows.len();
+            for i in local..local + range.len() {
+                if !self.keeps_label(i, moves) {
+                    self.scratch.rows.push(i);
+                }
+            }
+            // Many rows to recompute: the whole chunk, from where it lies, costs less than
+            // copying them (recomputing a row that keeps its label changes nothing but its
+            // bounds, which get tighter).
+            if (self.scratch.rows.len() - before) * DENSE > range.len() {
+                self.scratch.rows.truncate(before);
+                self.recompute(all, Rows::Run(local));
+                continue;
+            }
+            for r in before..self.scratch.rows.len() {
+                let i = self.scratch.rows[r] - local;
+                self.scratch
+                    .values
+                    .extend_from_slice(&all[i * d..(i + 1) * d]);
+            }
+            if self.scratch.rows.len() >= CHUNK_ROWS {
+                self.flush();
+            }
+        }
+        self.flush();
+    }
+
+    /// Recomputes the gathered rows.
+    fn flush(&mut self) {
+        let values = std::mem::take(&mut self.scratch.values);
+        let rows = std::mem::take(&mut self.scratch.rows);
+        for (v, r) in values
+            .chunks(CHUNK_ROWS * self.d)
+            .zip(rows.chunks(CHUNK_ROWS))
+        {
+            self.recompute(v, Rows::List(r));
+        }
+        self.scratch.values = values;
+        self.scratch.values.clear();
+        self.scratch.rows = rows;
+        self.scratch.rows.clear();
+    }
+
+    /// A bound on the rounding error of a squared distance computed by
+    /// [`kernel::squared_distances`] (`‖x‖² − 2x·c + ‖c‖²`, sums of D terms) for a row with
+    /// `‖x‖ ≤ x_norm`.
+    #[inline]
+    fn error(&self, x_norm: f64) -> f64 {
+        self.slack * (x_norm * x_norm + self.max_norm * self.max_norm)
+    }
+
+    /// Moves row i's bounds by the centres' moves and tells whether they still prove its label.
+    #[inline]
+    fn keeps_label(&mut self, i: usize, moves: &Moves) -> bool {
+        let slack = self.slack;
+        let a = kernel::small_index(self.labels[i]);
+        let upper = (self.upper[i] + moves.shift[a]) * (1.0 + slack);
+        let lower = ((self.lower[i] - moves.other_shift[a]) * (1.0 - slack)).max(0.0);
+        self.upper[i] = upper;
+        self.lower[i] = lower;
+        // Every other centre j: ‖x − cⱼ‖ ≥ ‖cₐ − cⱼ‖ − ‖x − cₐ‖ ≥ 2·half_gap − upper.
+        let bound = lower.max(2.0 * moves.half_gap[a] - upper);
+        let x_norm = moves.norm[a] + upper;
+        upper * upper + 2.0 * self.error(x_norm) < bound * bound
+    }
+
+    /// Computes all distances of the rows `rows` whose values are `values` (row-major), and
+    /// updates their labels, bounds and the block's sums.
+    fn recompute(&mut self, values: &[f64], rows: Rows<'_>) {
+        let m = values.len() / self.d;
+        self.step.recomputed += m;
+        let scratch = &mut *self.scratch;
+        scratch.chunk.load_centred(values, self.mean);
+        let mut nearest = [0.0; CHUNK_ROWS];
+        let mut upper = [0.0; CHUNK_ROWS];
+        let mut lower = [0.0; CHUNK_ROWS];
+        kernel::nearest_with_bounds(
+            &scratch.chunk,
+            self.vectors,
+            self.slack,
+            self.max_norm,
+            &mut scratch.dist,
+            &mut nearest,
+            &mut upper,
+            &mut lower,
+        );
+        let mut old = [UNASSIGNED; CHUNK_ROWS];
+        let mut changes = 0;
+        match rows {
+            Rows::Run(start) => {
+                self.upper[start..start + m].copy_from_slice(&upper[..m]);
+                self.lower[start..start + m].copy_from_slice(&lower[..m]);
+                for ((label, o), n) in self.labels[start..start + m]
+                    .iter_mut()
+                    .zip(old.iter_mut())
+                    .zip(&nearest)
+                {
+                    *o = *label;
+                    changes += usize::from(*label != *n);
+                    *label = *n;
+                }
+            }
+            Rows::List(list) => {
+                for (j, &i) in list.iter().enumerate() {
+                    self.upper[i] = upper[j];
+                    self.lower[i] = lower[j];
+                    old[j] = self.labels[i];
+                    changes += usize::from(old[j] != nearest[j]);
+                    self.labels[i] = nearest[j];
+                }
+            }
+        }
+        if changes == 0 {
+            return;
+        }
+        self.step.changed = true;
+        kernel::move_rows(
+            &scratch.chunk,
+            values,
+            self.mean,
+            &old,
+            &nearest,
+            changes,
+            self.k,
+            &mut scratch.weights,
+            &mut self.sums.sums,
+            &mut self.sums.counts,
+        );
+    }
+}
+
+/// The rows [`Block::recompute`] works on (block-local indices): a run from a start, or a list.
+#[derive(Clone, Copy)]
+enum Rows<'r> {
+    Run(usize),
+    List(&'r [usize]),
 }
 
 /// k-means with k-means++ seeding and Lloyd iterations (scikit-learn's `KMeans` with
-/// `n_init=1`, `algorithm="lloyd"`). Empty clusters are moved to the rows farthest from their
-/// centres.
+/// `n_init=1`, `algorithm="lloyd"`; the iterations skip the rows that provably keep their
+/// cluster, see [`Lloyd`]). Empty clusters are moved to the rows farthest from their centres.
 pub fn kmeans(x: Samples<'_>, k: usize, max_iter: usize, tol: f64, rng: &mut ChaCha8Rng) -> KMeans {
-    let (n, d) = (x.n_rows(), x.n_features());
+    let d = x.n_features();
     let (mean, variance) = mean_and_variance(x);
-    let seeds = plus_plus_centred(x, k, &mean, rng);
+    let seeding = plus_plus_centred(x, k, &mean, rng);
     // Centres are kept centred on the data's mean until the end.
-    let mut centers = centred_rows(x, &seeds, &mean);
+    let mut centers = centred_rows(x, &seeding.indices, &mean);
     let tol = tol * variance;
-    let mut labels = vec![usize::MAX; n];
+    let mut lloyd = Lloyd::new(x, &mean, k, seeding.closest, seeding.distances);
+    let mut moves: Option<Moves> = None;
     let mut strict = false;
     let mut n_iter = 0;
+    let mut rows_recomputed = 0;
     for _ in 0..max_iter {
         n_iter += 1;
-        let step = assign(x, &mean, &centers, k, &mut labels);
-        let mut new_centers = step.sums;
-        let mut counts = step.counts;
-        relocate_empty(x, &mean, &centers, &labels, &mut new_centers, &mut counts);
+        let step = lloyd.assign(&centers, moves.as_ref());
+        rows_recomputed += step.recomputed;
+        let (mut new_centers, mut counts) = lloyd.totals();
+        relocate_empty(
+            x,
+            &mean,
+            &centers,
+            &lloyd.labels,
+            &mut new_centers,
+            &mut counts,
+        );
         for c in 0..k {
             if counts[c] > 0.0 {
                 for v in &mut new_centers[c * d..(c + 1) * d] {
@@ -301,6 +706,7 @@ pub fn kmeans(x: Samples<'_>, k: usize, max_iter: usize, tol: f64, rng: &mut Cha
                 )
             })
             .sum();
+        moves = Some(lloyd.moves(&centers, &new_centers));
         centers = new_centers;
         if !step.changed {
             strict = true;
@@ -311,7 +717,7 @@ pub fn kmeans(x: Samples<'_>, k: usize, max_iter: usize, tol: f64, rng: &mut Cha
         }
     }
     if !strict {
-        assign(x, &mean, &centers, k, &mut labels);
+        rows_recomputed += lloyd.assign(&centers, moves.as_ref()).recomputed;
     }
     for row in centers.chunks_exact_mut(d) {
         for (c, m) in row.iter_mut().zip(&mean) {
@@ -319,9 +725,14 @@ pub fn kmeans(x: Samples<'_>, k: usize, max_iter: usize, tol: f64, rng: &mut Cha
         }
     }
     KMeans {
-        labels,
+        labels: lloyd
+            .labels
+            .iter()
+            .map(|&l| kernel::small_index(l) as u32)
+            .collect(),
         centers,
         n_iter,
+        rows_recomputed,
     }
 }
 
@@ -331,7 +742,7 @@ fn relocate_empty(
     x: Samples<'_>,
     mean: &[f64],
     centers: &[f64],
-    labels: &[usize],
+    labels: &[f64],
     sums: &mut [f64],
     counts: &mut [f64],
 ) {
@@ -344,7 +755,7 @@ fn relocate_empty(
         |i: usize| -> Vec<f64> { x.row(i).iter().zip(mean).map(|(v, m)| v - m).collect() };
     let mut far: Vec<(f64, usize)> = (0..x.n_rows())
         .map(|i| {
-            let c = labels[i];
+            let c = kernel::small_index(labels[i]);
             (
                 squared_distance(&centred(i), &centers[c * d..(c + 1) * d]),
                 i,
@@ -353,7 +764,7 @@ fn relocate_empty(
         .collect();
     far.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
     for (&cluster, &(_, row)) in empty.iter().zip(&far) {
-        let old = labels[row];
+        let old = kernel::small_index(labels[row]);
         let values = centred(row);
         for j in 0..d {
             sums[old * d + j] -= values[j];
@@ -389,6 +800,194 @@ mod tests {
         for (m, c) in centers.iter().enumerate() {
             let expected = 10.0 * m as f64 + 1e-3 * (43.5 + m as f64);
             assert!((c - expected).abs() < 1e-12, "{c} vs {expected}");
+        }
+    }
+
+    /// Overlapping Gaussian blobs: `k` centres uniform in the unit cube (plus `offset` on
+    /// every feature), spreads 0.05–0.3.
+    fn blobs(n: usize, d: usize, k: usize, offset: f64, seed: u64) -> Vec<f64> {
+        use rand::RngExt;
+        use rand_distr::StandardNormal;
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let centres: Vec<f64> = (0..k * d).map(|_| rng.random::<f64>() - 0.5).collect();
+        let spreads: Vec<f64> = (0..k).map(|_| 0.05 + 0.25 * rng.random::<f64>()).collect();
+        let mut values = Vec::with_capacity(n * d);
+        for _ in 0..n {
+            let c = rng.random_range(0..k);
+            for j in 0..d {
+                let z: f64 = rng.sample(StandardNormal);
+                values.push(offset + centres[c * d + j] + spreads[c] * z);
+            }
+        }
+        values
+    }
+
+    /// Plain Lloyd iterations, brute force: every distance computed as `Σ (x − c)²` every
+    /// iteration, centres the means of their clusters (no cluster empties on this data).
+    fn plain_lloyd(values: &[f64], d: usize, seeds: &[usize], tol: f64) -> (Vec<u32>, usize) {
+        let n = values.len() / d;
+        let k = seeds.len();
+        let row = |i: usize| &values[i * d..(i + 1) * d];
+        let mean: Vec<f64> = (0..d)
+            .map(|j| (0..n).map(|i| row(i)[j]).sum::<f64>() / n as f64)
+            .collect();
+        let variance = (0..d)
+            .map(|j| (0..n).map(|i| (row(i)[j] - mean[j]).powi(2)).sum::<f64>() / n as f64)
+            .sum::<f64>()
+            / d as f64;
+        let mut centers: Vec<f64> = seeds.iter().flat_map(|&i| row(i).to_vec()).collect();
+        let mut labels = vec![u32::MAX; n];
+        let nearest = |centers: &[f64], i: usize| -> u32 {
+            let mut best = (f64::INFINITY, 0);
+            for c in 0..k {
+                let dist = squared_distance(row(i), &centers[c * d..(c + 1) * d]);
+                if dist < best.0 {
+                    best = (dist, c);
+                }
+            }
+            best.1 as u32
+        };
+        for iteration in 1..=DEFAULT_MAX_ITER {
+            let new_labels: Vec<u32> = (0..n).map(|i| nearest(&centers, i)).collect();
+            let changed = new_labels != labels;
+            labels = new_labels;
+            let mut sums = vec![0.0; k * d];
+            let mut counts = vec![0.0; k];
+            for i in 0..n {
+                let c = labels[i] as usize;
+                counts[c] += 1.0;
+                for j in 0..d {
+                    sums[c * d + j] += row(i)[j];
+                }
+            }
+            assert!(counts.iter().all(|&c| c > 0.0), "an empty cluster");
+            for c in 0..k {
+                for j in 0..d {
+                    sums[c * d + j] /= counts[c];
+                }
+            }
+            let shift = squared_distance(&sums, &centers);
+            centers = sums;
+            if !changed {
+                return (labels, iteration);
+            }
+            if shift <= tol * variance {
+                let last: Vec<u32> = (0..n).map(|i| nearest(&centers, i)).collect();
+                return (last, iteration);
+            }
+        }
+        (labels, DEFAULT_MAX_ITER)
+    }
+
+    #[test]
+    fn bounded_iterations_give_plain_lloyds_labels_and_iterations() {
+        // Several shapes, and data far from the origin (where the bounds' margin for rounding
+        // matters most).
+        for (n, d, k, offset, seed) in [
+            (3000, 5, 6, 0.0, 1),
+            (2500, 2, 4, 0.0, 2),
+            (4000, 12, 8, 0.0, 3),
+            (3000, 5, 6, 1e6, 4),
+            (1500, 3, 3, -250.0, 5),
+        ] {
+            let values = blobs(n, d, k, offset, seed);
+            let x = Samples::new(&values, d).unwrap();
+            for rng_seed in 0..3 {
+                let seeds = plus_plus(x, k, &mut ChaCha8Rng::seed_from_u64(rng_seed));
+                let result = kmeans(
+                    x,
+                    k,
+                    DEFAULT_MAX_ITER,
+                    DEFAULT_TOL,
+                    &mut ChaCha8Rng::seed_from_u64(rng_seed),
+                );
+                let (labels, n_iter) = plain_lloyd(&values, d, &seeds, DEFAULT_TOL);
+                let case = format!("{n}×{d}, K={k}, offset {offset}, seed {rng_seed}");
+                assert_eq!(result.n_iter, n_iter, "{case}");
+                let differing = labels.iter().zip(&result.labels).filter(|(a, b)| a != b);
+                assert_eq!(differing.count(), 0, "{case}");
+                // The bounds spared work: fewer distance computations than N per step.
+                let steps = result.n_iter + 1;
+                if result.n_iter >= 4 {
+                    assert!(result.rows_recomputed < steps * n, "{case}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn later_iterations_read_few_rows() {
+        // Well separated clusters: after the first steps, almost no row is near a boundary.
+        let mut values = blobs(20_000, 4, 5, 0.0, 9);
+        for v in values.iter_mut() {
+            *v *= 0.2;
+        }
+        let mut shifted = Vec::with_capacity(values.len());
+        for (i, row) in values.chunks_exact(4).enumerate() {
+            let c = (i % 5) as f64;
+            shifted.extend(row.iter().map(|v| v + 3.0 * c));
+        }
+        let x = Samples::new(&shifted, 4).unwrap();
+        let result = kmeans(
+            x,
+            5,
+            DEFAULT_MAX_ITER,
+            0.0,
+            &mut ChaCha8Rng::seed_from_u64(0),
+        );
+        assert!(result.n_iter >= 2);
+        // The first step computes every row; the last (which finds nothing changed) few.
+        assert!(
+            result.rows_recomputed < 20_000 + 20_000 * (result.n_iter - 1) / 4,
+            "{} rows recomputed in {} iterations",
+            result.rows_recomputed,
+            result.n_iter
+        );
+    }
+
+    #[test]
+    fn draws_find_the_first_row_whose_running_sum_reaches_the_target() {
+        // Integer weights: every running sum is exact, so the brute-force partition point is
+        // the answer whatever the order of the additions. Several blocks of rows.
+        let n = 7_000;
+        let closest: Vec<f64> = (0..n).map(|i| ((i * 7919) % 13) as f64).collect();
+        let mut cumulative = Vec::with_capacity(n);
+        let mut acc = 0.0;
+        for c in &closest {
+            acc += c;
+            cumulative.push(acc);
+        }
+        let total = acc;
+        let mut targets: Vec<f64> = (0..200).map(|t| total * t as f64 / 199.0).collect();
+        targets.extend([
+            0.0,
+            0.5,
+            cumulative[1023],
+            cumulative[1024] + 0.5,
+            total,
+            total + 1.0,
+        ]);
+        let mut work = closest.clone();
+        let found = update_and_draw(&mut work, None, &targets);
+        for (target, row) in targets.iter().zip(found) {
+            let expected = cumulative.partition_point(|&c| c < *target).min(n - 1);
+            assert_eq!(row, expected, "target {target}");
+        }
+        // With an update: the minimum with the chosen column comes first.
+        let count = 2;
+        let size = blocks::block_rows(n);
+        let mut distances = vec![0.0; count * n];
+        for (b, range) in blocks::blocks(n).into_iter().enumerate() {
+            let len = range.len();
+            for (j, i) in range.enumerate() {
+                distances[b * size * count + len + j] = (i % 5) as f64;
+                distances[b * size * count + j] = 100.0;
+            }
+        }
+        let mut work = closest.clone();
+        update_and_draw(&mut work, Some((&distances, count, 1)), &[]);
+        for (i, (w, c)) in work.iter().zip(&closest).enumerate() {
+            assert_eq!(*w, c.min((i % 5) as f64));
         }
     }
 }
