@@ -8,7 +8,7 @@ pub const DEFAULT_QUANTILE: f64 = 0.99;
 /// The `q`-quantile of `values` with linear interpolation between order statistics (NumPy's
 /// default `linear` method). `values` must be non-empty; they are sorted in place.
 pub fn quantile(values: &mut [f64], q: f64) -> f64 {
-    values.sort_by(f64::total_cmp);
+    values.sort_unstable_by(f64::total_cmp);
     quantile_sorted(values, q)
 }
 
@@ -47,7 +47,7 @@ pub fn score_transform(
     calibration: String,
 ) -> ScoreTransform {
     let mut nll: Vec<f64> = log_likelihoods.iter().map(|v| -v).collect();
-    nll.sort_by(f64::total_cmp);
+    nll.sort_unstable_by(f64::total_cmp);
     let (offset, scale, threshold) = match kind {
         ScoreKind::Normalized => {
             let median = quantile_sorted(&nll, 0.5);

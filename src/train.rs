@@ -210,18 +210,19 @@ pub const MAX_ABS_VALUE: f64 = 1e150;
 
 /// Refuses values whose squares would overflow (or that are not finite at all).
 pub fn check_magnitudes(x: Samples<'_>, names: &[String]) -> Result<(), TrainError> {
-    for i in 0..x.n_rows() {
-        for (j, &v) in x.row(i).iter().enumerate() {
-            if v.is_nan() || v.abs() > MAX_ABS_VALUE {
-                return Err(TrainError::ValueTooLarge {
-                    feature: names.get(j).cloned().unwrap_or_else(|| format!("#{j}")),
-                    row: i,
-                    value: v,
-                });
-            }
+    let d = x.n_features().max(1);
+    let values = x.rows(0..x.n_rows());
+    match crate::data::first_where(values, |v| v.is_nan() || v.abs() > MAX_ABS_VALUE) {
+        None => Ok(()),
+        Some(k) => {
+            let j = k % d;
+            Err(TrainError::ValueTooLarge {
+                feature: names.get(j).cloned().unwrap_or_else(|| format!("#{j}")),
+                row: k / d,
+                value: values[k],
+            })
         }
     }
-    Ok(())
 }
 
 /// Fits a Gaussian mixture to `x` with scikit-learn's semantics. `feature_names` (D) are used

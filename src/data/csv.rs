@@ -1,4 +1,6 @@
-//! The CSV reader: a header row, numeric feature columns and an optional label column.
+//! The general CSV reader: a header row, numeric feature columns and an optional label column.
+//! Files without quotes are read by [`super::quote_free`] instead, faster and with the same
+//! result; this reader takes everything else (quoted fields, lone CR line ends, stdin).
 //!
 //! Rows are read as raw bytes ([`::csv::ByteRecord`], reused for every row) and only the selected
 //! feature columns and the label column are looked at: a file may carry extra text columns
@@ -77,43 +79,15 @@ pub(super) fn read<R: Read>(
     let header_line = reader.get_mut().line_of(&record);
     let names = header_names(&record, file, header_line)?;
 
-    let label_field = match &options.label_column {
-        None => None,
-        Some(label) => {
-            let label = label.trim();
-            match names.iter().position(|n| n == label) {
-                Some(k) => Some(k),
-                None => {
-                    let quoted: Vec<String> = names.iter().map(|n| format!("\"{n}\"")).collect();
-                    return Err(DataError::UnknownLabelColumn {
-                        file: file.to_owned(),
-                        name: label.to_owned(),
-                        available: super::list_shortened(&quoted),
-                    });
-                }
-            }
-        }
-    };
-    // Feature column i of the input vector is field `input_fields[i]` of a row.
-    let input_fields: Vec<usize> = (0..names.len())
-        .filter(|&k| Some(k) != label_field)
-        .collect();
-    let input_columns: Vec<String> = input_fields.iter().map(|&k| names[k].clone()).collect();
-    if input_columns.is_empty() {
-        return Err(DataError::NoFeatureColumns {
-            file: file.to_owned(),
-            label: options.label_column.clone().unwrap_or_default(),
-        });
-    }
-    let axes = resolve_selection(&options.selection, &input_columns, file)?;
-    let columns: Vec<String> = axes.iter().map(|&a| input_columns[a].clone()).collect();
-    let layout = Layout {
-        file,
-        names: &names,
-        header_line,
-        fields: axes.iter().map(|&a| input_fields[a]).collect(),
-        label_field,
-    };
+    let (
+        layout,
+        Columns {
+            input_columns,
+            axes,
+            columns,
+            ..
+        },
+    ) = Layout::new(file, &names, header_line, options)?;
 
     let parsers = thread::available_parallelism()
         .map_or(1, NonZeroUsize::get)
@@ -186,6 +160,65 @@ pub(super) fn read<R: Read>(
     })
 }
 
+/// The columns a header gives once the label column and the selection are applied.
+pub(super) struct Columns {
+    /// The feature columns (all but the label column), in file order.
+    pub input_columns: Vec<String>,
+    /// The selected columns, as indices into `input_columns`.
+    pub axes: Vec<usize>,
+    /// Their names.
+    pub columns: Vec<String>,
+    /// For each selected column, its field number in a row.
+    pub fields: Vec<usize>,
+    /// The label column's field number.
+    pub label_field: Option<usize>,
+}
+
+impl Columns {
+    /// Applies `options` (label column, selection) to the header's `names`.
+    pub fn of(names: &[String], file: &str, options: &LoadOptions) -> Result<Columns, DataError> {
+        let label_field = match &options.label_column {
+            None => None,
+            Some(label) => {
+                let label = label.trim();
+                match names.iter().position(|n| n == label) {
+                    Some(k) => Some(k),
+                    None => {
+                        let quoted: Vec<String> =
+                            names.iter().map(|n| format!("\"{n}\"")).collect();
+                        return Err(DataError::UnknownLabelColumn {
+                            file: file.to_owned(),
+                            name: label.to_owned(),
+                            available: super::list_shortened(&quoted),
+                        });
+                    }
+                }
+            }
+        };
+        // Feature column i of the input vector is field `input_fields[i]` of a row.
+        let input_fields: Vec<usize> = (0..names.len())
+            .filter(|&k| Some(k) != label_field)
+            .collect();
+        let input_columns: Vec<String> = input_fields.iter().map(|&k| names[k].clone()).collect();
+        if input_columns.is_empty() {
+            return Err(DataError::NoFeatureColumns {
+                file: file.to_owned(),
+                label: options.label_column.clone().unwrap_or_default(),
+            });
+        }
+        let axes = resolve_selection(&options.selection, &input_columns, file)?;
+        let columns = axes.iter().map(|&a| input_columns[a].clone()).collect();
+        let fields = axes.iter().map(|&a| input_fields[a]).collect();
+        Ok(Columns {
+            input_columns,
+            axes,
+            columns,
+            fields,
+            label_field,
+        })
+    }
+}
+
 /// Turns the `csv` crate's error into ours, keeping I/O errors as such.
 fn csv_error(error: ::csv::Error, file: &str) -> DataError {
     let message = error.to_string();
@@ -202,24 +235,56 @@ fn csv_error(error: ::csv::Error, file: &str) -> DataError {
 }
 
 /// What the header says about where things are in a row.
-struct Layout<'a> {
-    file: &'a str,
+pub(super) struct Layout<'a> {
+    pub file: &'a str,
     /// All column names, in file order.
-    names: &'a [String],
-    header_line: u64,
+    pub names: &'a [String],
+    pub header_line: u64,
     /// For each selected column, its field number in a row.
-    fields: Vec<usize>,
-    label_field: Option<usize>,
+    pub fields: Vec<usize>,
+    pub label_field: Option<usize>,
 }
 
-impl Layout<'_> {
+impl<'a> Layout<'a> {
+    /// The layout of rows under the header `names` (on `header_line`), and the columns the
+    /// table will have, for `options`.
+    pub(super) fn new(
+        file: &'a str,
+        names: &'a [String],
+        header_line: u64,
+        options: &LoadOptions,
+    ) -> Result<(Layout<'a>, Columns), DataError> {
+        let columns = Columns::of(names, file, options)?;
+        let layout = Layout {
+            file,
+            names,
+            header_line,
+            fields: columns.fields.clone(),
+            label_field: columns.label_field,
+        };
+        Ok((layout, columns))
+    }
+
     /// The error for a cell a parser could not read; `lines` has the line of every row read.
     fn bad_cell(&self, first_row: usize, bad: BadCell, no_label: bool, lines: &[u64]) -> DataError {
         let d = self.fields.len().max(1);
         let row = first_row + bad.cell / d;
-        let field = self.fields.get(bad.cell % d).copied().unwrap_or_default();
-        let file = self.file.to_owned();
         let line = lines.get(row).copied().unwrap_or_default();
+        self.bad_cell_at(row, bad.cell % d, bad, no_label, line)
+    }
+
+    /// The error for the bad cell of data row `row` (0-based) in the `index`-th selected
+    /// column, on line `line`.
+    pub(super) fn bad_cell_at(
+        &self,
+        row: usize,
+        index: usize,
+        bad: BadCell,
+        no_label: bool,
+        line: u64,
+    ) -> DataError {
+        let field = self.fields.get(index).copied().unwrap_or_default();
+        let file = self.file.to_owned();
         let name = self.names.get(field).cloned().unwrap_or_default();
         match bad.problem {
             CellProblem::Empty => DataError::EmptyCell {
@@ -270,10 +335,10 @@ impl Batch {
 }
 
 /// A cell a parsing thread could not read: its index in the batch, why, and its text.
-struct BadCell {
-    cell: usize,
-    problem: CellProblem,
-    text: String,
+pub(super) struct BadCell {
+    pub cell: usize,
+    pub problem: CellProblem,
+    pub text: String,
 }
 
 /// A parsed batch: its index, its first row, and its values or its first bad cell.
@@ -468,7 +533,11 @@ fn read_rows<R: Read>(
 
 /// The header's column names, trimmed; a leading byte-order mark is dropped. Names must be
 /// non-empty, UTF-8 and distinct.
-fn header_names(record: &ByteRecord, file: &str, line: u64) -> Result<Vec<String>, DataError> {
+pub(super) fn header_names(
+    record: &ByteRecord,
+    file: &str,
+    line: u64,
+) -> Result<Vec<String>, DataError> {
     let mut names: Vec<String> = Vec::with_capacity(record.len());
     for (k, field) in record.iter().enumerate() {
         let field = if k == 0 {
@@ -591,14 +660,14 @@ fn estimate_rows(first: &ByteRecord, size_hint: Option<u64>) -> usize {
 }
 
 /// Why a feature cell is not a value.
-enum CellProblem {
+pub(super) enum CellProblem {
     Empty,
     NotANumber,
 }
 
 /// Parses a feature cell: surrounding spaces are ignored; `nan`, `inf`, `-inf` and `infinity`
 /// are accepted in any case so that scoring can see broken sensor values.
-fn parse_number(cell: &str) -> Result<f64, CellProblem> {
+pub(super) fn parse_number(cell: &str) -> Result<f64, CellProblem> {
     let text = cell.trim_ascii();
     if text.is_empty() {
         return Err(CellProblem::Empty);
@@ -607,7 +676,7 @@ fn parse_number(cell: &str) -> Result<f64, CellProblem> {
 }
 
 /// A cell's text for a message: trimmed, and shortened when long.
-fn shown_text(cell: &[u8]) -> String {
+pub(super) fn shown_text(cell: &[u8]) -> String {
     let text = String::from_utf8_lossy(cell.trim_ascii());
     match text.char_indices().nth(MAX_SHOWN_TEXT) {
         Some((cut, _)) => format!("{}…", &text[..cut]),

@@ -1,0 +1,551 @@
+//! CSV without quotes, read in parallel.
+//!
+//! Most CSV files that hold feature vectors (written by NumPy, pandas or a logger) have no
+//! quoted fields. Then every line break ends a record, so the text can be cut at line breaks
+//! into parts that threads read side by side, each splitting its lines at commas and parsing
+//! its cells, instead of one thread splitting records for the others. The outcome is that of
+//! the general reader ([`super::csv`]) to the byte: the same values, lines, labels, and the
+//! same first error in file order with the same message.
+//!
+//! A text is taken here only when it has no `"` at all and every carriage return is followed
+//! by a line feed (LF or CRLF line ends); anything else goes to the general reader.
+
+use std::io::{self, Read};
+
+use memchr::{memchr, memchr_iter, memchr2_iter};
+use rayon::prelude::*;
+
+use super::csv::{BadCell, CellProblem, Columns, Layout, header_names, parse_number, shown_text};
+use super::{DataError, LoadOptions, Table};
+
+/// Parts are at least this long (shorter texts are read by one thread).
+const MIN_PART_BYTES: usize = 1 << 16;
+
+/// Whether [`read`] can take `text`: no quote, and no carriage return but before a line feed.
+pub(super) fn applies(text: &[u8]) -> bool {
+    if memchr(b'"', text).is_some() {
+        return false;
+    }
+    memchr_iter(b'\r', text).all(|i| text.get(i + 1) == Some(&b'\n'))
+}
+
+/// A line holding nothing but spaces (or nothing): skipped, as the general reader does.
+fn is_blank(line: &[u8]) -> bool {
+    line.trim_ascii().is_empty()
+}
+
+/// Bytes read from the input at a time (the text is read in blocks of whole lines, so that
+/// a large file is never all in memory at once).
+const BLOCK_BYTES: usize = 1 << 22;
+
+/// Appends up to `BLOCK_BYTES` more bytes of `reader` to `buffer`; true at the end of input.
+fn read_block<R: Read>(reader: &mut R, buffer: &mut Vec<u8>) -> io::Result<bool> {
+    let before = buffer.len();
+    reader.take(BLOCK_BYTES as u64).read_to_end(buffer)?;
+    Ok(buffer.len() - before < BLOCK_BYTES)
+}
+
+/// Reads CSV from `reader` if its text is quote-free ([`applies`] holds for every block);
+/// `Ok(None)` as soon as a block is not (the caller then reads the input again with the
+/// general reader: nothing before that block can differ). The result is that of
+/// [`super::csv::read`]. `size_hint` is the input's length when known, to reserve the
+/// values' storage once.
+pub(super) fn read<R: Read + Send>(
+    mut reader: R,
+    file: &str,
+    options: &LoadOptions,
+    size_hint: Option<u64>,
+) -> Result<Option<Table>, DataError> {
+    let io_error = |error| DataError::Io {
+        file: file.to_owned(),
+        error,
+    };
+    let mut buffer = Vec::with_capacity(BLOCK_BYTES + (1 << 16));
+    let mut eof = false;
+    // The header: the first line that is not blank.
+    let mut line = 1u64;
+    let mut start = 0;
+    let (header, body_start) = loop {
+        match memchr(b'\n', &buffer[start..]) {
+            None if !eof => {
+                eof = read_block(&mut reader, &mut buffer).map_err(io_error)?;
+                continue;
+            }
+            None if start >= buffer.len() => {
+                return if applies(&buffer) {
+                    Err(DataError::EmptyFile {
+                        file: file.to_owned(),
+                    })
+                } else {
+                    Ok(None)
+                };
+            }
+            found => {
+                let end = found.map_or(buffer.len(), |i| start + i);
+                let next = found.map_or(buffer.len(), |_| end + 1);
+                let bytes = &buffer[start..end];
+                let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
+                if !is_blank(bytes) {
+                    break (bytes.to_vec(), next);
+                }
+                line += 1;
+                start = next;
+            }
+        }
+    };
+    if !applies(&buffer[..body_start]) {
+        return Ok(None);
+    }
+    let header_line = line;
+    let record: csv::ByteRecord = header.split(|&b| b == b',').collect();
+    let names = header_names(&record, file, header_line)?;
+    let (
+        layout,
+        Columns {
+            input_columns,
+            axes,
+            columns,
+            ..
+        },
+    ) = Layout::new(file, &names, header_line, options)?;
+    buffer.drain(..body_start);
+
+    let d = layout.fields.len();
+    let mut out = Rows {
+        values: Vec::new(),
+        lines: Vec::new(),
+        labels: layout.label_field.map(|_| Vec::new()),
+        next_line: header_line + 1,
+    };
+    let mut reserved = false;
+    let mut next = Vec::with_capacity(BLOCK_BYTES + (1 << 16));
+    if !eof {
+        eof = read_block(&mut reader, &mut buffer).map_err(io_error)?;
+    }
+    loop {
+        // Whole lines only, but at the end of input.
+        let cut = if eof {
+            buffer.len()
+        } else {
+            match memchr::memrchr(b'\n', &buffer) {
+                Some(i) => i + 1,
+                None => {
+                    eof = read_block(&mut reader, &mut buffer).map_err(io_error)?;
+                    continue;
+                }
+            }
+        };
+        let text = &buffer[..cut];
+        if !applies(text) {
+            return Ok(None);
+        }
+        if !reserved {
+            reserved = true;
+            let rows = estimate_rows(text, size_hint, body_start, layout.names.len());
+            out.values.reserve(rows.saturating_mul(d));
+            out.lines.reserve(rows);
+        }
+        // The next block is read while this one is parsed.
+        next.clear();
+        next.extend_from_slice(&buffer[cut..]);
+        let (read, next_eof) = rayon::join(
+            || {
+                split_at_lines(text, rayon::current_num_threads() * 2)
+                    .par_iter()
+                    .map(|range| read_part(&text[range.clone()], &layout))
+                    .collect::<Vec<Part>>()
+            },
+            || {
+                if eof {
+                    Ok(true)
+                } else {
+                    read_block(&mut reader, &mut next)
+                }
+            },
+        );
+        for part in read {
+            if let Some(problem) = part.problem {
+                let rows_before = out.lines.len();
+                return Err(problem.into_error(&layout, out.next_line, rows_before, options));
+            }
+            out.add(part);
+        }
+        eof = next_eof.map_err(io_error)?;
+        std::mem::swap(&mut buffer, &mut next);
+        if eof && buffer.is_empty() {
+            break;
+        }
+    }
+    if out.lines.is_empty() {
+        return Err(DataError::NoDataRows {
+            file: file.to_owned(),
+        });
+    }
+    out.values.shrink_to_fit();
+    out.lines.shrink_to_fit();
+    Ok(Some(Table {
+        source: file.to_owned(),
+        input_columns,
+        axes,
+        columns,
+        n_rows: out.lines.len(),
+        values: out.values,
+        labels: out.labels,
+        lines: Some(out.lines),
+    }))
+}
+
+/// The rows read so far, and the line the next part starts on.
+struct Rows {
+    values: Vec<f64>,
+    lines: Vec<u64>,
+    labels: Option<Vec<String>>,
+    next_line: u64,
+}
+
+impl Rows {
+    fn add(&mut self, part: Part) {
+        self.values.extend_from_slice(&part.values);
+        let base = self.next_line;
+        self.lines.extend(part.lines.iter().map(|l| base + l));
+        if let (Some(all), Some(some)) = (self.labels.as_mut(), part.labels) {
+            all.extend(some);
+        }
+        self.next_line += part.line_breaks;
+    }
+}
+
+/// How many rows to reserve room for, judging by the first line of `text` and the input's
+/// length; a little generous (as the general reader does). Without a size hint, nothing.
+fn estimate_rows(text: &[u8], size_hint: Option<u64>, consumed: usize, n_fields: usize) -> usize {
+    let Some(total) = size_hint else {
+        return 0;
+    };
+    let first = memchr(b'\n', text).map_or(text.len(), |i| i + 1).max(1) as u64;
+    let remaining = total.saturating_sub(consumed as u64);
+    let at_most = remaining / (n_fields.max(1) as u64) + 1;
+    let estimate = (remaining / first).saturating_mul(11) / 10 + 16;
+    usize::try_from(estimate.min(at_most)).unwrap_or(0)
+}
+
+/// Cuts `text` into at most `count` ranges of whole lines, each (but the last) ending just
+/// after a line feed and at least [`MIN_PART_BYTES`] long.
+fn split_at_lines(text: &[u8], count: usize) -> Vec<std::ops::Range<usize>> {
+    let size = text.len().div_ceil(count.max(1)).max(MIN_PART_BYTES);
+    let mut parts = Vec::new();
+    let mut start = 0;
+    while start < text.len() {
+        let end = match text
+            .get(start + size..)
+            .and_then(|rest| memchr(b'\n', rest))
+        {
+            Some(i) => start + size + i + 1,
+            None => text.len(),
+        };
+        parts.push(start..end);
+        start = end;
+    }
+    parts
+}
+
+/// What one part gave: its rows' values, lines (counted from the part's first line, 0-based)
+/// and labels, how many line breaks it holds, and the problem that stopped it, if any.
+struct Part {
+    values: Vec<f64>,
+    lines: Vec<u64>,
+    labels: Option<Vec<String>>,
+    line_breaks: u64,
+    problem: Option<Problem>,
+}
+
+/// The first problem in a part: where (line within the part, row within the part) and what.
+struct Problem {
+    line: u64,
+    row: usize,
+    kind: ProblemKind,
+}
+
+enum ProblemKind {
+    Ragged { found: usize },
+    Cell { field_index: usize, bad: BadCell },
+    LabelNotUtf8 { field: usize },
+}
+
+impl Problem {
+    /// The error the general reader gives for it, the part starting at line `base_line` after
+    /// `rows_before` data rows.
+    fn into_error(
+        self,
+        layout: &Layout<'_>,
+        base_line: u64,
+        rows_before: usize,
+        options: &LoadOptions,
+    ) -> DataError {
+        let line = base_line + self.line;
+        let file = layout.file.to_owned();
+        match self.kind {
+            ProblemKind::Ragged { found } => DataError::RaggedRow {
+                file,
+                line,
+                found,
+                expected: layout.names.len(),
+                header_line: layout.header_line,
+            },
+            ProblemKind::Cell { field_index, bad } => layout.bad_cell_at(
+                rows_before + self.row,
+                field_index,
+                bad,
+                options.label_column.is_none(),
+                line,
+            ),
+            ProblemKind::LabelNotUtf8 { field } => DataError::NotUtf8 {
+                file,
+                line,
+                column: field + 1,
+                what: "label",
+            },
+        }
+    }
+}
+
+/// Reads the lines of one part, stopping at its first problem. Commas and line feeds are
+/// found in one scan of the part; the part's text is checked as UTF-8 once (its cells, cut at
+/// ASCII separators, are then text too), cell by cell only where it is not.
+fn read_part(text: &[u8], layout: &Layout<'_>) -> Part {
+    let n_fields = layout.names.len();
+    let d = layout.fields.len();
+    let mut part = Part {
+        values: Vec::with_capacity(text.len() / (12 * n_fields.max(1)) * d),
+        lines: Vec::new(),
+        labels: layout.label_field.map(|_| Vec::new()),
+        line_breaks: 0,
+        problem: None,
+    };
+    let whole = std::str::from_utf8(text).ok();
+    let cell_text = |a: usize, b: usize| -> Option<&str> {
+        match whole {
+            Some(w) => w.get(a..b),
+            None => std::str::from_utf8(&text[a..b]).ok(),
+        }
+    };
+    let mut bounds: Vec<(usize, usize)> = Vec::with_capacity(n_fields);
+    let mut line = 0u64;
+    let mut line_start = 0;
+    let mut field_start = 0;
+    let mut separators = memchr2_iter(b',', b'\n', text);
+    loop {
+        let end = match separators.next() {
+            Some(at) if text[at] == b',' => {
+                bounds.push((field_start, at));
+                field_start = at + 1;
+                continue;
+            }
+            Some(at) => at,
+            None if line_start < text.len() => text.len(),
+            None => break,
+        };
+        // A line ends at `end` (a line feed, or the end of the part).
+        let this_line = line;
+        line += 1;
+        let content_end = if end > line_start && text[end - 1] == b'\r' {
+            end - 1
+        } else {
+            end
+        };
+        bounds.push((field_start, content_end));
+        let blank = is_blank(&text[line_start..content_end]);
+        line_start = end + 1;
+        field_start = end + 1;
+        if blank {
+            bounds.clear();
+            continue;
+        }
+        if let Err(kind) = read_row(&bounds, &cell_text, text, layout, &mut part) {
+            part.problem = Some(Problem {
+                line: this_line,
+                row: part.lines.len(),
+                kind,
+            });
+            break;
+        }
+        bounds.clear();
+        part.lines.push(this_line);
+    }
+    // A part that stopped early is the last one used; its count of line breaks does not matter.
+    part.line_breaks = memchr_iter(b'\n', text).count() as u64;
+    part
+}
+
+/// Reads one row whose fields lie at `bounds` in `text` into `part` (values, then label), or
+/// says what is wrong with it: its length, then its cells in selection order, then its label.
+fn read_row<'t>(
+    bounds: &[(usize, usize)],
+    cell_text: &impl Fn(usize, usize) -> Option<&'t str>,
+    text: &[u8],
+    layout: &Layout<'_>,
+    part: &mut Part,
+) -> Result<(), ProblemKind> {
+    if bounds.len() != layout.names.len() {
+        return Err(ProblemKind::Ragged {
+            found: bounds.len(),
+        });
+    }
+    let before = part.values.len();
+    for (index, &field) in layout.fields.iter().enumerate() {
+        let (a, b) = bounds[field];
+        let value = match cell_text(a, b) {
+            Some(cell) => parse_number(cell),
+            None => Err(CellProblem::NotANumber),
+        };
+        match value {
+            Ok(v) => part.values.push(v),
+            Err(problem) => {
+                part.values.truncate(before);
+                return Err(ProblemKind::Cell {
+                    field_index: index,
+                    bad: BadCell {
+                        cell: index,
+                        problem,
+                        text: shown_text(&text[a..b]),
+                    },
+                });
+            }
+        }
+    }
+    if let (Some(labels), Some(field)) = (part.labels.as_mut(), layout.label_field) {
+        let (a, b) = bounds[field];
+        match cell_text(a, b) {
+            Some(label) => labels.push(label.trim().to_owned()),
+            None => return Err(ProblemKind::LabelNotUtf8 { field }),
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::Selection;
+    use proptest::prelude::*;
+
+    /// The general reader's result, for comparison.
+    fn general(text: &[u8], options: &LoadOptions) -> Result<Table, DataError> {
+        super::super::csv::read(text, "t.csv", options, Some(text.len() as u64))
+    }
+
+    /// This reader's result on quote-free text.
+    fn fast(text: &[u8], options: &LoadOptions) -> Result<Table, DataError> {
+        match read(text, "t.csv", options, Some(text.len() as u64)) {
+            Ok(Some(table)) => Ok(table),
+            Ok(None) => panic!("quote-free text refused"),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Tables equal to the bit (NaN cells included), or errors with the same message.
+    fn same(a: &Result<Table, DataError>, b: &Result<Table, DataError>) -> Result<(), String> {
+        match (a, b) {
+            (Ok(a), Ok(b)) => {
+                let bits = |t: &Table| t.values.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+                if bits(a) != bits(b)
+                    || (a.input_columns.clone(), a.axes.clone(), a.columns.clone())
+                        != (b.input_columns.clone(), b.axes.clone(), b.columns.clone())
+                    || (a.n_rows, &a.lines, &a.labels) != (b.n_rows, &b.lines, &b.labels)
+                {
+                    return Err(format!("tables differ:\n{a:?}\n{b:?}"));
+                }
+                Ok(())
+            }
+            (Err(a), Err(b)) if a.to_string() == b.to_string() => Ok(()),
+            _ => Err(format!("{a:?}\nvs\n{b:?}")),
+        }
+    }
+
+    /// Pieces of lines: numbers, odd cells, separators, blank lines and line ends.
+    fn piece() -> impl Strategy<Value = String> {
+        prop_oneof![
+            8 => (-1e6f64..1e6).prop_map(|v| format!("{v}")),
+            2 => Just(",".to_owned()),
+            3 => Just("\n".to_owned()),
+            1 => Just("\r\n".to_owned()),
+            1 => Just(" ".to_owned()),
+            1 => Just("\n\n".to_owned()),
+            1 => Just("  \n".to_owned()),
+            1 => prop::sample::select(vec!["nan", "-inf", "x", "", "1e400", "\u{e9}", "ok"])
+                .prop_map(str::to_owned),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 400, .. ProptestConfig::default() })]
+
+        /// Whatever the text (well formed or not), the same table or the same first error as
+        /// the general reader, with and without a label column and a selection.
+        #[test]
+        fn reads_as_the_general_reader(
+            header in prop::sample::select(vec!["a,b,c\n", "\n a , b ,c\r\n", "\u{feff}a,b,c\n", "a,b\n", "a,a,b\n"]),
+            pieces in prop::collection::vec(piece(), 0..120),
+            label in prop::sample::select(vec![None, Some("c"), Some("b"), Some("zz")]),
+            axes in prop::sample::select(vec![None, Some("1"), Some("c,a"), Some("q")]),
+        ) {
+            let mut text = header.to_owned();
+            for p in &pieces {
+                text.push_str(p);
+            }
+            let options = LoadOptions {
+                label_column: label.map(str::to_owned),
+                selection: axes.map_or(Selection::All, |a| Selection::Axes(a.to_owned())),
+            };
+            prop_assert!(applies(text.as_bytes()));
+            let fast = fast(text.as_bytes(), &options);
+            let slow = general(text.as_bytes(), &options);
+            if let Err(why) = same(&fast, &slow) {
+                prop_assert!(false, "{why}\ntext: {text:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn long_texts_split_into_parts_read_as_one() {
+        // Many parts, with blank lines, CRLF and a label column; then a bad cell far in.
+        let mut text = String::from("x,y,label\n");
+        for i in 0..60_000u32 {
+            match i % 11 {
+                0 => text.push('\n'),
+                1 => text.push_str(&format!("{i},{},  a{i} \r\n", i as f64 / 7.0)),
+                _ => text.push_str(&format!("{},{i},b\n", f64::from(i) * 1.5)),
+            }
+        }
+        assert!(split_at_lines(text.as_bytes()[10..].as_ref(), 8).len() > 1);
+        let options = LoadOptions {
+            label_column: Some("label".into()),
+            selection: Selection::All,
+        };
+        same(
+            &fast(text.as_bytes(), &options),
+            &general(text.as_bytes(), &options),
+        )
+        .unwrap();
+        let bad = text.replacen("50003,", "50003x,", 1);
+        let result = fast(bad.as_bytes(), &options);
+        same(&result, &general(bad.as_bytes(), &options)).unwrap();
+        assert!(result.is_err());
+        let ragged = format!(
+            "{}1,2\n",
+            &text[..text.len() / 2 + text[text.len() / 2..].find('\n').unwrap() + 1]
+        );
+        same(
+            &fast(ragged.as_bytes(), &options),
+            &general(ragged.as_bytes(), &options),
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn takes_only_text_without_quotes_or_lone_carriage_returns() {
+        assert!(applies(b"a,b\r\n1,2\n"));
+        assert!(!applies(b"a,b\n\"1\",2\n"));
+        assert!(!applies(b"a,b\r1,2\r"));
+        assert!(!applies(b"a,b\n1,2\r"));
+    }
+}
