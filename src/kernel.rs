@@ -1068,17 +1068,27 @@ pub(crate) fn nearest_with_bounds(
 }
 
 /// Adds, for every feature i of the chunk, the sum of its values to `sums[i]` and the sum of
-/// their squares to `squares[i]` (padding rows are zero and add nothing).
-pub(crate) fn add_feature_sums(chunk: &Chunk, sums: &mut [f64], squares: &mut [f64]) {
+/// their squares to `squares[i]` (padding rows are zero and add nothing), and writes every real
+/// row's squared norm `Σᵢ xᵢ²` into `norms`.
+pub(crate) fn add_feature_sums(
+    chunk: &Chunk,
+    sums: &mut [f64],
+    squares: &mut [f64],
+    norms: &mut [f64],
+) {
     struct Op<'x> {
         chunk: &'x Chunk,
         sums: &'x mut [f64],
         squares: &'x mut [f64],
+        norms: &'x mut [f64],
     }
     impl WithSimd for Op<'_> {
         type Output = ();
         #[inline(always)]
         fn with_simd<S: Simd>(self, simd: S) {
+            let m = self.chunk.m;
+            let norms = &mut self.norms[..m];
+            norms.fill(0.0);
             for (i, (s1, s2)) in self
                 .sums
                 .iter_mut()
@@ -1088,6 +1098,10 @@ pub(crate) fn add_feature_sums(chunk: &Chunk, sums: &mut [f64], squares: &mut [f
                 let x = self.chunk.feature::<S>(i);
                 *s1 += register_sum(simd, x);
                 *s2 += weighted_sum(simd, x, x);
+                let feature = &self.chunk.x[i * FEATURE_STRIDE..i * FEATURE_STRIDE + m];
+                for (n, v) in norms.iter_mut().zip(feature) {
+                    *n += v * v;
+                }
             }
         }
     }
@@ -1095,6 +1109,7 @@ pub(crate) fn add_feature_sums(chunk: &Chunk, sums: &mut [f64], squares: &mut [f
         chunk,
         sums,
         squares,
+        norms,
     });
 }
 

@@ -35,44 +35,68 @@ fn squared_distance(a: &[f64], b: &[f64]) -> f64 {
     a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum()
 }
 
-/// The data's mean (rows are centred on it before any distance is computed, as scikit-learn
-/// does, so that data far from the origin keeps its precision) and the mean of the features'
-/// variances (the scale of the tolerance).
-fn mean_and_variance(x: Samples<'_>) -> (Vec<f64>, f64) {
+/// What the first pass over the data gives: the data's mean (rows are centred on it before
+/// any distance is computed, as scikit-learn does, so that data far from the origin keeps its
+/// precision), the mean of the features' variances (the scale of the tolerance), and every
+/// row's squared distance to the first k-means++ centre with their sum.
+struct FirstPass {
+    mean: Vec<f64>,
+    variance: f64,
+    closest: Vec<f64>,
+    potential: f64,
+}
+
+/// The first pass, about row `first` (the first centre): the rows are loaded centred on it,
+/// which gives their squared distances to it directly, and sums shifted by it (which keep the
+/// offset of data far from the origin out of the sums of squares).
+fn first_pass(x: Samples<'_>, first: usize) -> FirstPass {
     let (n, d) = (x.n_rows(), x.n_features());
-    if n == 0 {
-        return (vec![0.0; d], 0.0);
-    }
-    // One pass of sums shifted by the first row (which keeps the offset of data far from the
-    // origin out of the sums of squares).
-    let shift = x.row(0);
-    let parts = blocks::map_blocks_with(
-        n,
-        || vec![0.0; 2 * d],
-        || Chunk::new(d),
-        |acc, chunk, range| {
-            let (s1, s2) = acc.split_at_mut(d);
-            for rows in blocks::chunks(range) {
-                chunk.load_centred(x.rows(rows), shift);
-                kernel::add_feature_sums(chunk, s1, s2);
-            }
-        },
-    );
-    let mut sums = vec![0.0; 2 * d];
+    let centre = x.row(first);
+    let mut closest = vec![0.0; n];
+    let size = blocks::block_rows(n);
+    // Per block: Σ(x − c) per feature, Σ(x − c)² per feature, and Σ‖x − c‖².
+    let parts: Vec<Vec<f64>> = closest
+        .par_chunks_mut(size)
+        .zip(blocks::blocks(n))
+        .map_init(
+            || Chunk::new(d),
+            |chunk, (closest, range)| {
+                let mut acc = vec![0.0; 2 * d + 1];
+                let (sums, rest) = acc.split_at_mut(d);
+                let (squares, potential) = rest.split_at_mut(d);
+                for rows in blocks::chunks(range.clone()) {
+                    let local = rows.start - range.start;
+                    let m = rows.len();
+                    chunk.load_centred(x.rows(rows), centre);
+                    kernel::add_feature_sums(chunk, sums, squares, &mut closest[local..local + m]);
+                }
+                potential[0] = closest.iter().sum();
+                acc
+            },
+        )
+        .collect();
+    let mut total = vec![0.0; 2 * d + 1];
     for part in &parts {
-        for (s, p) in sums.iter_mut().zip(part) {
+        for (s, p) in total.iter_mut().zip(part) {
             *s += p;
         }
     }
-    let n = n as f64;
-    let (s1, s2) = sums.split_at(d);
-    let mean = s1.iter().zip(shift).map(|(s, o)| o + s / n).collect();
-    let var: f64 = s1
+    let count = n as f64;
+    let (s1, rest) = total.split_at(d);
+    let (s2, potential) = rest.split_at(d);
+    let mean = s1.iter().zip(centre).map(|(s, o)| o + s / count).collect();
+    let variance = s1
         .iter()
         .zip(s2)
-        .map(|(a, b)| (b / n - (a / n) * (a / n)).max(0.0))
-        .sum();
-    (mean, var / d as f64)
+        .map(|(a, b)| (b / count - (a / count) * (a / count)).max(0.0))
+        .sum::<f64>()
+        / d as f64;
+    FirstPass {
+        mean,
+        variance,
+        closest,
+        potential: potential[0],
+    }
 }
 
 /// Rows of `x` as vectors centred on `offset`.
@@ -84,7 +108,7 @@ fn centred_rows(x: Samples<'_>, rows: &[usize], offset: &[f64]) -> Vec<f64> {
 
 /// Squared distances from every row to each of `vectors` (T centred rows, as the data is
 /// centred on `mean`), one pass over the data, and per vector t the potential
-/// `Σᵢ min(closest[i], ‖xᵢ − vₜ‖²)` (or `Σᵢ ‖xᵢ − vₜ‖²` without `closest`).
+/// `Σᵢ min(closest[i], ‖xᵢ − vₜ‖²)`.
 ///
 /// `out` is laid out block by block, column-major within a block: for the block of rows
 /// `s..e`, `out[s·T + t·(e − s) + (i − s)] = ‖xᵢ − vₜ‖²`. Potentials are summed row by row
@@ -93,7 +117,7 @@ fn distances_and_potentials(
     x: Samples<'_>,
     mean: &[f64],
     vectors: &[f64],
-    closest: Option<&[f64]>,
+    closest: &[f64],
     out: &mut [f64],
 ) -> Vec<f64> {
     let (n, d) = (x.n_rows(), x.n_features());
@@ -116,17 +140,8 @@ fn distances_and_potentials(
                     for (t, pot) in pots.iter_mut().enumerate() {
                         let column = &dist[t * CHUNK_ROWS..t * CHUNK_ROWS + m];
                         out[t * len + local..t * len + local + m].copy_from_slice(column);
-                        match closest {
-                            Some(closest) => {
-                                for (c, v) in closest[rows.clone()].iter().zip(column) {
-                                    *pot += c.min(*v);
-                                }
-                            }
-                            None => {
-                                for v in column {
-                                    *pot += v;
-                                }
-                            }
+                        for (c, v) in closest[rows.clone()].iter().zip(column) {
+                            *pot += c.min(*v);
                         }
                     }
                 }
@@ -201,11 +216,12 @@ fn update_and_draw(
 /// at random, then each next one the best of `2 + ⌊ln K⌋` candidates drawn with probability
 /// proportional to the squared distance to the nearest centre so far. Returns row indices.
 pub fn plus_plus(x: Samples<'_>, k: usize, rng: &mut ChaCha8Rng) -> Vec<usize> {
-    let (mean, _) = mean_and_variance(x);
-    plus_plus_centred(x, k, &mean, rng).indices
+    let first = rng.random_range(0..x.n_rows());
+    let pass = first_pass(x, first);
+    plus_plus_from(x, k, first, &pass.mean, pass.closest, pass.potential, rng).indices
 }
 
-/// What [`plus_plus_centred`] returns: the seeds, and its two large buffers (N and at least
+/// What [`plus_plus_from`] returns: the seeds, and its two large buffers (N and at least
 /// 2·N values) for Lloyd's iterations to reuse (fresh memory costs a page fault per 4 KiB).
 struct Seeding {
     indices: Vec<usize>,
@@ -213,22 +229,24 @@ struct Seeding {
     distances: Vec<f64>,
 }
 
-/// [`plus_plus`] with the data's mean known. One pass over the data per centre: the
-/// distances to all candidates are kept (trials × N values) until the best is chosen.
-fn plus_plus_centred(x: Samples<'_>, k: usize, mean: &[f64], rng: &mut ChaCha8Rng) -> Seeding {
+/// [`plus_plus`] after the first centre (row `first`, with every row's squared distance to
+/// it in `closest` and their sum `potential`), the data's mean known. One pass over the data
+/// per centre: the distances to all candidates are kept (trials × N values) until the best is
+/// chosen.
+fn plus_plus_from(
+    x: Samples<'_>,
+    k: usize,
+    first: usize,
+    mean: &[f64],
+    mut closest: Vec<f64>,
+    potential: f64,
+    rng: &mut ChaCha8Rng,
+) -> Seeding {
     let n = x.n_rows();
     let trials = 2 + (k as f64).ln() as usize;
-    let first = rng.random_range(0..n);
     let mut indices = vec![first];
-    let mut closest = vec![0.0; n];
     let mut distances = vec![0.0; trials * n];
-    let mut potential_now = distances_and_potentials(
-        x,
-        mean,
-        &centred_rows(x, &[first], mean),
-        None,
-        &mut closest,
-    )[0];
+    let mut potential_now = potential;
     let draw = |rng: &mut ChaCha8Rng, potential: f64| -> Vec<f64> {
         (0..trials)
             .map(|_| rng.random::<f64>() * potential)
@@ -246,7 +264,7 @@ fn plus_plus_centred(x: Samples<'_>, k: usize, mean: &[f64], rng: &mut ChaCha8Rn
             x,
             mean,
             &centred_rows(x, &candidates, mean),
-            Some(&closest),
+            &closest,
             &mut distances,
         );
         // The first candidate with the lowest potential (scikit-learn's argmin).
@@ -666,8 +684,14 @@ enum Rows<'r> {
 /// cluster, see [`Lloyd`]). Empty clusters are moved to the rows farthest from their centres.
 pub fn kmeans(x: Samples<'_>, k: usize, max_iter: usize, tol: f64, rng: &mut ChaCha8Rng) -> KMeans {
     let d = x.n_features();
-    let (mean, variance) = mean_and_variance(x);
-    let seeding = plus_plus_centred(x, k, &mean, rng);
+    let first = rng.random_range(0..x.n_rows());
+    let FirstPass {
+        mean,
+        variance,
+        closest,
+        potential,
+    } = first_pass(x, first);
+    let seeding = plus_plus_from(x, k, first, &mean, closest, potential, rng);
     // Centres are kept centred on the data's mean until the end.
     let mut centers = centred_rows(x, &seeding.indices, &mean);
     let tol = tol * variance;

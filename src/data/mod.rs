@@ -352,18 +352,23 @@ pub enum DataError {
     },
 }
 
-/// The index of the first value for which `bad` holds. Blocks of values are first tested as a
-/// whole (a test without an early exit, which the compiler vectorises), so a long scan of good
-/// values runs at memory speed.
-pub fn first_where(values: &[f64], bad: impl Fn(f64) -> bool) -> Option<usize> {
-    const BLOCK: usize = 4096;
-    values.chunks(BLOCK).enumerate().find_map(|(b, block)| {
-        if block.iter().fold(false, |any, v| any | bad(*v)) {
-            block.iter().position(|v| bad(*v)).map(|i| b * BLOCK + i)
-        } else {
-            None
-        }
-    })
+/// The index of the first value for which `bad` holds. Blocks of values are tested in
+/// parallel, each first as a whole (a test without an early exit, which the compiler
+/// vectorises), so a long scan of good values runs at memory speed.
+pub fn first_where(values: &[f64], bad: impl Fn(f64) -> bool + Sync) -> Option<usize> {
+    use rayon::prelude::*;
+    const BLOCK: usize = 1 << 14;
+    values
+        .par_chunks(BLOCK)
+        .enumerate()
+        .filter_map(|(b, block)| {
+            if block.iter().fold(false, |any, v| any | bad(*v)) {
+                block.iter().position(|v| bad(*v)).map(|i| b * BLOCK + i)
+            } else {
+                None
+            }
+        })
+        .min()
 }
 
 /// "1 field", "3 fields".

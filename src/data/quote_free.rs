@@ -12,10 +12,10 @@
 
 use std::io::{self, Read};
 
-use memchr::{memchr, memchr_iter, memchr2_iter};
+use memchr::{memchr, memchr_iter};
 use rayon::prelude::*;
 
-use super::csv::{BadCell, CellProblem, Columns, Layout, header_names, parse_number, shown_text};
+use super::csv::{BadCell, Columns, Layout, header_names, parse_number, shown_text};
 use super::{DataError, LoadOptions, Table};
 
 /// Parts are at least this long (shorter texts are read by one thread).
@@ -119,6 +119,7 @@ pub(super) fn read<R: Read + Send>(
     };
     let mut reserved = false;
     let mut next = Vec::with_capacity(BLOCK_BYTES + (1 << 16));
+    let mut pending: Vec<Part> = Vec::new();
     if !eof {
         eof = read_block(&mut reader, &mut buffer).map_err(io_error)?;
     }
@@ -145,10 +146,12 @@ pub(super) fn read<R: Read + Send>(
             out.values.reserve(rows.saturating_mul(d));
             out.lines.reserve(rows);
         }
-        // The next block is read while this one is parsed.
+        // While this block is parsed, the next one is read and the previous one's rows are
+        // put in place.
         next.clear();
         next.extend_from_slice(&buffer[cut..]);
-        let (read, next_eof) = rayon::join(
+        let previous = std::mem::take(&mut pending);
+        let (read, (next_eof, added)) = rayon::join(
             || {
                 split_at_lines(text, rayon::current_num_threads() * 2)
                     .par_iter()
@@ -156,26 +159,27 @@ pub(super) fn read<R: Read + Send>(
                     .collect::<Vec<Part>>()
             },
             || {
-                if eof {
-                    Ok(true)
-                } else {
-                    read_block(&mut reader, &mut next)
-                }
+                rayon::join(
+                    || {
+                        if eof {
+                            Ok(true)
+                        } else {
+                            read_block(&mut reader, &mut next)
+                        }
+                    },
+                    || out.add_all(previous, &layout, options),
+                )
             },
         );
-        for part in read {
-            if let Some(problem) = part.problem {
-                let rows_before = out.lines.len();
-                return Err(problem.into_error(&layout, out.next_line, rows_before, options));
-            }
-            out.add(part);
-        }
+        added?;
+        pending = read;
         eof = next_eof.map_err(io_error)?;
         std::mem::swap(&mut buffer, &mut next);
         if eof && buffer.is_empty() {
             break;
         }
     }
+    out.add_all(pending, &layout, options)?;
     if out.lines.is_empty() {
         return Err(DataError::NoDataRows {
             file: file.to_owned(),
@@ -204,6 +208,23 @@ struct Rows {
 }
 
 impl Rows {
+    /// Adds the parts in order, up to the first problem, which becomes the error.
+    fn add_all(
+        &mut self,
+        parts: Vec<Part>,
+        layout: &Layout<'_>,
+        options: &LoadOptions,
+    ) -> Result<(), DataError> {
+        for part in parts {
+            if let Some(problem) = part.problem {
+                let rows_before = self.lines.len();
+                return Err(problem.into_error(layout, self.next_line, rows_before, options));
+            }
+            self.add(part);
+        }
+        Ok(())
+    }
+
     fn add(&mut self, part: Part) {
         self.values.extend_from_slice(&part.values);
         let base = self.next_line;
@@ -308,9 +329,8 @@ impl Problem {
     }
 }
 
-/// Reads the lines of one part, stopping at its first problem. Commas and line feeds are
-/// found in one scan of the part; the part's text is checked as UTF-8 once (its cells, cut at
-/// ASCII separators, are then text too), cell by cell only where it is not.
+/// Reads the lines of one part, stopping at its first problem: lines found with `memchr`, and
+/// commas within each line.
 fn read_part(text: &[u8], layout: &Layout<'_>) -> Part {
     let n_fields = layout.names.len();
     let d = layout.fields.len();
@@ -321,46 +341,32 @@ fn read_part(text: &[u8], layout: &Layout<'_>) -> Part {
         line_breaks: 0,
         problem: None,
     };
-    let whole = std::str::from_utf8(text).ok();
-    let cell_text = |a: usize, b: usize| -> Option<&str> {
-        match whole {
-            Some(w) => w.get(a..b),
-            None => std::str::from_utf8(&text[a..b]).ok(),
-        }
-    };
     let mut bounds: Vec<(usize, usize)> = Vec::with_capacity(n_fields);
     let mut line = 0u64;
-    let mut line_start = 0;
-    let mut field_start = 0;
-    let mut separators = memchr2_iter(b',', b'\n', text);
-    loop {
-        let end = match separators.next() {
-            Some(at) if text[at] == b',' => {
-                bounds.push((field_start, at));
-                field_start = at + 1;
-                continue;
-            }
-            Some(at) => at,
-            None if line_start < text.len() => text.len(),
-            None => break,
-        };
-        // A line ends at `end` (a line feed, or the end of the part).
+    let mut start = 0;
+    while start < text.len() {
+        let end = memchr(b'\n', &text[start..]).map_or(text.len(), |i| start + i);
         let this_line = line;
         line += 1;
+        let line_start = start;
+        start = end + 1;
         let content_end = if end > line_start && text[end - 1] == b'\r' {
             end - 1
         } else {
             end
         };
-        bounds.push((field_start, content_end));
-        let blank = is_blank(&text[line_start..content_end]);
-        line_start = end + 1;
-        field_start = end + 1;
-        if blank {
-            bounds.clear();
+        let content = &text[line_start..content_end];
+        if is_blank(content) {
             continue;
         }
-        if let Err(kind) = read_row(&bounds, &cell_text, text, layout, &mut part) {
+        bounds.clear();
+        let mut field_start = line_start;
+        for comma in memchr_iter(b',', content) {
+            bounds.push((field_start, line_start + comma));
+            field_start = line_start + comma + 1;
+        }
+        bounds.push((field_start, content_end));
+        if let Err(kind) = read_row(&bounds, text, layout, &mut part) {
             part.problem = Some(Problem {
                 line: this_line,
                 row: part.lines.len(),
@@ -368,7 +374,6 @@ fn read_part(text: &[u8], layout: &Layout<'_>) -> Part {
             });
             break;
         }
-        bounds.clear();
         part.lines.push(this_line);
     }
     // A part that stopped early is the last one used; its count of line breaks does not matter.
@@ -378,9 +383,8 @@ fn read_part(text: &[u8], layout: &Layout<'_>) -> Part {
 
 /// Reads one row whose fields lie at `bounds` in `text` into `part` (values, then label), or
 /// says what is wrong with it: its length, then its cells in selection order, then its label.
-fn read_row<'t>(
+fn read_row(
     bounds: &[(usize, usize)],
-    cell_text: &impl Fn(usize, usize) -> Option<&'t str>,
     text: &[u8],
     layout: &Layout<'_>,
     part: &mut Part,
@@ -393,11 +397,7 @@ fn read_row<'t>(
     let before = part.values.len();
     for (index, &field) in layout.fields.iter().enumerate() {
         let (a, b) = bounds[field];
-        let value = match cell_text(a, b) {
-            Some(cell) => parse_number(cell),
-            None => Err(CellProblem::NotANumber),
-        };
-        match value {
+        match parse_number(&text[a..b]) {
             Ok(v) => part.values.push(v),
             Err(problem) => {
                 part.values.truncate(before);
@@ -414,9 +414,9 @@ fn read_row<'t>(
     }
     if let (Some(labels), Some(field)) = (part.labels.as_mut(), layout.label_field) {
         let (a, b) = bounds[field];
-        match cell_text(a, b) {
-            Some(label) => labels.push(label.trim().to_owned()),
-            None => return Err(ProblemKind::LabelNotUtf8 { field }),
+        match std::str::from_utf8(&text[a..b]) {
+            Ok(label) => labels.push(label.trim().to_owned()),
+            Err(_) => return Err(ProblemKind::LabelNotUtf8 { field }),
         }
     }
     Ok(())
