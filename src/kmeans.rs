@@ -288,14 +288,23 @@ fn plus_plus_from(
 /// How far each centre moved in the last Lloyd step, and how close the centres now are: what
 /// the bounds of [`Lloyd`] need to decide which rows cannot have changed cluster.
 struct Moves {
-    /// `‖cⱼ(new) − cⱼ(old)‖`, rounded up.
-    shift: Vec<f64>,
-    /// For each centre a, the largest shift of the other centres.
-    other_shift: Vec<f64>,
-    /// For each centre a, half the distance to the nearest other centre, rounded down.
-    half_gap: Vec<f64>,
-    /// `‖cₐ‖` per centre, rounded up.
-    norm: Vec<f64>,
+    /// Per centre (by index).
+    centres: Vec<CentreMove>,
+}
+
+/// What the bounds of a row in a centre's cluster need from the last move.
+#[derive(Clone, Copy)]
+struct CentreMove {
+    /// `‖cₐ(new) − cₐ(old)‖`, rounded up.
+    shift: f64,
+    /// The largest shift of the other centres.
+    other_shift: f64,
+    /// The distance to the nearest other centre, rounded down.
+    gap: f64,
+    /// `2·slack·(2‖cₐ‖² + max ‖c‖²)`: with `4·slack·u²`, a bound on twice the rounding error
+    /// of a computed squared distance for a row within `u` of cₐ (whose norm is at most
+    /// `‖cₐ‖ + u`, and `(a + b)² ≤ 2a² + 2b²`).
+    margin: f64,
 }
 
 /// Per block of rows, the sums of its rows (centred on the data's mean) and their numbers per
@@ -470,32 +479,28 @@ impl<'a> Lloyd<'a> {
                 second = Some(c);
             }
         }
-        let other_shift = (0..self.k)
-            .map(|c| {
-                let j = if c == first { second } else { Some(first) };
-                j.map_or(0.0, |j| shift[j])
-            })
-            .collect();
         let centres: Vec<&[f64]> = new.chunks_exact(d).collect();
-        let half_gap = (0..self.k)
+        let norm: Vec<f64> = centres
+            .iter()
+            .map(|c| c.iter().map(|v| v * v).sum::<f64>().sqrt() * up)
+            .collect();
+        let max_norm = norm.iter().copied().fold(0.0, f64::max);
+        let centres = (0..self.k)
             .map(|a| {
+                let other = if a == first { second } else { Some(first) };
                 let nearest = (0..self.k)
                     .filter(|&j| j != a)
                     .map(|j| squared_distance(centres[a], centres[j]))
                     .fold(f64::INFINITY, f64::min);
-                0.5 * nearest.sqrt() * down
+                CentreMove {
+                    shift: shift[a],
+                    other_shift: other.map_or(0.0, |j| shift[j]),
+                    gap: nearest.sqrt() * down,
+                    margin: 2.0 * self.slack * (2.0 * norm[a] * norm[a] + max_norm * max_norm),
+                }
             })
             .collect();
-        let norm = centres
-            .iter()
-            .map(|c| c.iter().map(|v| v * v).sum::<f64>().sqrt() * up)
-            .collect();
-        Moves {
-            shift,
-            other_shift,
-            half_gap,
-            norm,
-        }
+        Moves { centres }
     }
 }
 
@@ -542,11 +547,7 @@ impl Block<'_> {
                 continue;
             };
             let before = self.scratch.rows.len();
-            for i in local..local + range.len() {
-                if !self.keeps_label(i, moves) {
-                    self.scratch.rows.push(i);
-                }
-            }
+            self.check_bounds(local..local + range.len(), moves);
             // Many rows to recompute: the whole chunk, from where it lies, costs less than
             // copying them (recomputing a row that keeps its label changes nothing but its
             // bounds, which get tighter).
@@ -584,27 +585,33 @@ impl Block<'_> {
         self.scratch.rows.clear();
     }
 
-    /// A bound on the rounding error of a squared distance computed by
-    /// [`kernel::squared_distances`] (`‖x‖² − 2x·c + ‖c‖²`, sums of D terms) for a row with
-    /// `‖x‖ ≤ x_norm`.
-    #[inline]
-    fn error(&self, x_norm: f64) -> f64 {
-        self.slack * (x_norm * x_norm + self.max_norm * self.max_norm)
-    }
-
-    /// Moves row i's bounds by the centres' moves and tells whether they still prove its label.
-    #[inline]
-    fn keeps_label(&mut self, i: usize, moves: &Moves) -> bool {
-        let slack = self.slack;
-        let a = kernel::small_index(self.labels[i]);
-        let upper = (self.upper[i] + moves.shift[a]) * (1.0 + slack);
-        let lower = ((self.lower[i] - moves.other_shift[a]) * (1.0 - slack)).max(0.0);
-        self.upper[i] = upper;
-        self.lower[i] = lower;
-        // Every other centre j: ‖x − cⱼ‖ ≥ ‖cₐ − cⱼ‖ − ‖x − cₐ‖ ≥ 2·half_gap − upper.
-        let bound = lower.max(2.0 * moves.half_gap[a] - upper);
-        let x_norm = moves.norm[a] + upper;
-        upper * upper + 2.0 * self.error(x_norm) < bound * bound
+    /// Moves the bounds of the rows `rows` by the centres' moves, and queues those whose
+    /// bounds no longer prove their label.
+    fn check_bounds(&mut self, rows: std::ops::Range<usize>, moves: &Moves) {
+        let up = 1.0 + self.slack;
+        let down = 1.0 - self.slack;
+        let grow = 1.0 + 4.0 * self.slack;
+        let labels = &self.labels[rows.clone()];
+        let upper = &mut self.upper[rows.clone()];
+        let lower = &mut self.lower[rows.clone()];
+        for (j, ((label, u), l)) in labels
+            .iter()
+            .zip(upper.iter_mut())
+            .zip(lower.iter_mut())
+            .enumerate()
+        {
+            let Some(c) = moves.centres.get(kernel::small_index(*label)) else {
+                self.scratch.rows.push(rows.start + j);
+                continue;
+            };
+            *u = (*u + c.shift) * up;
+            *l = ((*l - c.other_shift) * down).max(0.0);
+            // Every other centre j: ‖x − cⱼ‖ ≥ ‖cₐ − cⱼ‖ − ‖x − cₐ‖ ≥ gap − upper.
+            let bound = l.max(c.gap - *u);
+            if *u * *u * grow + c.margin >= bound * bound {
+                self.scratch.rows.push(rows.start + j);
+            }
+        }
     }
 
     /// Computes all distances of the rows `rows` whose values are `values` (row-major), and

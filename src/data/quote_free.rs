@@ -36,13 +36,21 @@ fn is_blank(line: &[u8]) -> bool {
 
 /// Bytes read from the input at a time (the text is read in blocks of whole lines, so that
 /// a large file is never all in memory at once).
-const BLOCK_BYTES: usize = 1 << 22;
+const BLOCK_BYTES: usize = 1 << 20;
+
+/// The first read is smaller.
+const FIRST_BYTES: usize = 1 << 18;
 
 /// Appends up to `BLOCK_BYTES` more bytes of `reader` to `buffer`; true at the end of input.
 fn read_block<R: Read>(reader: &mut R, buffer: &mut Vec<u8>) -> io::Result<bool> {
+    read_bytes(reader, buffer, BLOCK_BYTES)
+}
+
+/// Appends up to `size` more bytes of `reader` to `buffer`; true at the end of input.
+fn read_bytes<R: Read>(reader: &mut R, buffer: &mut Vec<u8>, size: usize) -> io::Result<bool> {
     let before = buffer.len();
-    reader.take(BLOCK_BYTES as u64).read_to_end(buffer)?;
-    Ok(buffer.len() - before < BLOCK_BYTES)
+    reader.take(size as u64).read_to_end(buffer)?;
+    Ok(buffer.len() - before < size)
 }
 
 /// Reads CSV from `reader` if its text is quote-free ([`applies`] holds for every block);
@@ -61,7 +69,9 @@ pub(super) fn read<R: Read + Send>(
         error,
     };
     let mut buffer = Vec::with_capacity(BLOCK_BYTES + (1 << 16));
-    let mut eof = false;
+    // A small first read: parsing starts sooner, and a small file is never read in one go
+    // before any of it is parsed.
+    let mut eof = read_bytes(&mut reader, &mut buffer, FIRST_BYTES).map_err(io_error)?;
     // The header: the first line that is not blank.
     let mut line = 1u64;
     let mut start = 0;
@@ -120,9 +130,6 @@ pub(super) fn read<R: Read + Send>(
     let mut reserved = false;
     let mut next = Vec::with_capacity(BLOCK_BYTES + (1 << 16));
     let mut pending: Vec<Part> = Vec::new();
-    if !eof {
-        eof = read_block(&mut reader, &mut buffer).map_err(io_error)?;
-    }
     loop {
         // Whole lines only, but at the end of input.
         let cut = if eof {
@@ -539,6 +546,27 @@ mod tests {
             &general(ragged.as_bytes(), &options),
         )
         .unwrap();
+    }
+
+    #[test]
+    fn a_quote_far_in_hands_the_whole_input_to_the_general_reader() {
+        let mut text = String::from("x,y\n");
+        for i in 0..200_000u32 {
+            text.push_str(&format!("{},{}\n", f64::from(i) / 3.0, i % 7));
+        }
+        text.push_str("\"1\",2\n");
+        assert!(text.len() > 2 * BLOCK_BYTES);
+        let options = LoadOptions::default();
+        let len = Some(text.len() as u64);
+        assert!(
+            read(text.as_bytes(), "t.csv", &options, len)
+                .unwrap()
+                .is_none()
+        );
+        let loaded = crate::data::load_bytes(text.as_bytes(), "t.csv", &options).unwrap();
+        assert_eq!(loaded.n_rows, 200_001);
+        assert_eq!(loaded.row(200_000), [1.0, 2.0]);
+        same(&Ok(loaded), &general(text.as_bytes(), &options)).unwrap();
     }
 
     #[test]
