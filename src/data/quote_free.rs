@@ -34,16 +34,21 @@ fn is_blank(line: &[u8]) -> bool {
     line.trim_ascii().is_empty()
 }
 
-/// Bytes read from the input at a time (the text is read in blocks of whole lines, so that
-/// a large file is never all in memory at once).
+/// The most bytes read from the input at a time (the text is read in blocks of whole lines,
+/// so that a large file is never all in memory at once).
 const BLOCK_BYTES: usize = 1 << 20;
 
-/// The first read is smaller.
-const FIRST_BYTES: usize = 1 << 18;
+/// The fewest: also the first read's size, so that parsing starts soon.
+const MIN_BLOCK_BYTES: usize = 1 << 18;
 
-/// Appends up to `BLOCK_BYTES` more bytes of `reader` to `buffer`; true at the end of input.
-fn read_block<R: Read>(reader: &mut R, buffer: &mut Vec<u8>) -> io::Result<bool> {
-    read_bytes(reader, buffer, BLOCK_BYTES)
+/// The block size for an input of `size_hint` bytes: about a sixteenth of it, within
+/// [`MIN_BLOCK_BYTES`] and [`BLOCK_BYTES`] (small inputs get small buffers: fresh memory costs
+/// a page fault per 4 KiB; large ones get few blocks).
+fn block_bytes(size_hint: Option<u64>) -> usize {
+    let size = size_hint.map_or(BLOCK_BYTES, |s| {
+        usize::try_from(s / 16).unwrap_or(BLOCK_BYTES)
+    });
+    size.clamp(MIN_BLOCK_BYTES, BLOCK_BYTES)
 }
 
 /// Appends up to `size` more bytes of `reader` to `buffer`; true at the end of input.
@@ -68,17 +73,18 @@ pub(super) fn read<R: Read + Send>(
         file: file.to_owned(),
         error,
     };
-    let mut buffer = Vec::with_capacity(BLOCK_BYTES + (1 << 16));
+    let block = block_bytes(size_hint);
+    let mut buffer = Vec::with_capacity(block + (1 << 16));
     // A small first read: parsing starts sooner, and a small file is never read in one go
     // before any of it is parsed.
-    let mut eof = read_bytes(&mut reader, &mut buffer, FIRST_BYTES).map_err(io_error)?;
+    let mut eof = read_bytes(&mut reader, &mut buffer, MIN_BLOCK_BYTES).map_err(io_error)?;
     // The header: the first line that is not blank.
     let mut line = 1u64;
     let mut start = 0;
     let (header, body_start) = loop {
         match memchr(b'\n', &buffer[start..]) {
             None if !eof => {
-                eof = read_block(&mut reader, &mut buffer).map_err(io_error)?;
+                eof = read_bytes(&mut reader, &mut buffer, block).map_err(io_error)?;
                 continue;
             }
             None if start >= buffer.len() => {
@@ -128,7 +134,7 @@ pub(super) fn read<R: Read + Send>(
         next_line: header_line + 1,
     };
     let mut reserved = false;
-    let mut next = Vec::with_capacity(BLOCK_BYTES + (1 << 16));
+    let mut next = Vec::with_capacity(block + (1 << 16));
     let mut pending: Vec<Part> = Vec::new();
     loop {
         // Whole lines only, but at the end of input.
@@ -138,7 +144,7 @@ pub(super) fn read<R: Read + Send>(
             match memchr::memrchr(b'\n', &buffer) {
                 Some(i) => i + 1,
                 None => {
-                    eof = read_block(&mut reader, &mut buffer).map_err(io_error)?;
+                    eof = read_bytes(&mut reader, &mut buffer, block).map_err(io_error)?;
                     continue;
                 }
             }
@@ -171,7 +177,7 @@ pub(super) fn read<R: Read + Send>(
                         if eof {
                             Ok(true)
                         } else {
-                            read_block(&mut reader, &mut next)
+                            read_bytes(&mut reader, &mut next, block)
                         }
                     },
                     || out.add_all(previous, &layout, options),
