@@ -707,9 +707,14 @@ pub fn kmeans(x: Samples<'_>, k: usize, max_iter: usize, tol: f64, rng: &mut Cha
     let mut strict = false;
     let mut n_iter = 0;
     let mut rows_recomputed = 0;
+    // After a step whose bounds spared almost no row, the next step computes every row without
+    // testing the bounds (which it resets to exact values); the step after it tests them again.
+    let mut dense = false;
     for _ in 0..max_iter {
         n_iter += 1;
-        let step = lloyd.assign(&centers, moves.as_ref());
+        let bounded = if dense { None } else { moves.as_ref() };
+        let step = lloyd.assign(&centers, bounded);
+        dense = bounded.is_some() && step.recomputed * 10 > x.n_rows() * 9;
         rows_recomputed += step.recomputed;
         let (mut new_centers, mut counts) = lloyd.totals();
         relocate_empty(
