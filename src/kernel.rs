@@ -37,7 +37,7 @@ const ROW_PADDING: usize = 32;
 
 /// Distance between consecutive feature rows of a chunk, in values: a little more than
 /// [`CHUNK_ROWS`], so that the same rows of different features do not all fall into the same
-/// few sets of the first-level cache (2 KiB apart they would).
+/// few sets of the first-level cache (a power of two apart they would).
 const FEATURE_STRIDE: usize = CHUNK_ROWS + 8;
 
 /// Rows transposed together when a chunk is loaded (the register transpose's blocks fit in
@@ -1208,7 +1208,7 @@ mod tests {
     #[test]
     fn loading_transposes_and_centres_every_value() {
         for d in [1, 2, 3, 4, 5, 7, 8, 9, 16, 33] {
-            for m in [1, 3, 4, 7, 8, 9, 31, 100, 255, 256] {
+            for m in [1, 3, 4, 7, 8, 9, 31, 100, CHUNK_ROWS - 1, CHUNK_ROWS] {
                 let xs: Vec<f64> = (0..m * d).map(|v| v as f64 * 1.25 + 1e4).collect();
                 let offset: Vec<f64> = (0..d).map(|i| 1e4 + i as f64 * 0.5).collect();
                 let mut chunk = Chunk::new(d);
