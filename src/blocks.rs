@@ -39,11 +39,16 @@ pub fn blocks(n: usize) -> Vec<Range<usize>> {
 
 /// The chunks of a row range, in order.
 pub fn chunks(range: Range<usize>) -> impl Iterator<Item = Range<usize>> {
+    chunks_of(range, CHUNK_ROWS)
+}
+
+/// Pieces of `rows` rows (the last one shorter) of a row range, in order.
+pub fn chunks_of(range: Range<usize>, rows: usize) -> impl Iterator<Item = Range<usize>> {
     let end = range.end;
     range
         .clone()
-        .step_by(CHUNK_ROWS)
-        .map(move |start| start..(start + CHUNK_ROWS).min(end))
+        .step_by(rows)
+        .map(move |start| start..(start + rows).min(end))
 }
 
 /// Runs `work` over every block of `n` rows in parallel, each block starting from `init()`,
