@@ -21,7 +21,7 @@ const MAX_BLOCKS: usize = 64;
 
 /// The fewest rows in a block (so that small data sets are not split into more blocks than
 /// their work is worth).
-const MIN_BLOCK_ROWS: usize = 4 * CHUNK_ROWS;
+const MIN_BLOCK_ROWS: usize = 8 * CHUNK_ROWS;
 
 /// Rows per block for a data set of `n` rows: a whole number of chunks, depending on `n` only.
 pub fn block_rows(n: usize) -> usize {

@@ -102,6 +102,20 @@ impl Chunk {
         }
     }
 
+    /// A chunk for the k-means and moment kernels only (loading, distances, feature sums,
+    /// cluster sums): without the buffers of the full and tied EM kernels, which then must not
+    /// be given it.
+    pub fn for_distances(d: usize) -> Chunk {
+        Chunk {
+            d,
+            m: 0,
+            padded: 0,
+            x: vec![0.0; stored_features(d) * FEATURE_STRIDE],
+            delta: Vec::new(),
+            weighted: Vec::new(),
+        }
+    }
+
     /// Loads the rows of `xs` (m × D row-major, m ≤ `CHUNK_ROWS`).
     pub fn load(&mut self, xs: &[f64]) {
         self.load_centred(xs, &[]);

@@ -66,7 +66,7 @@ fn first_pass(x: Samples<'_>, first: usize) -> FirstPass {
         .par_chunks_mut(size)
         .zip(blocks::blocks(n))
         .map_init(
-            || Chunk::new(d),
+            || Chunk::for_distances(d),
             |chunk, (closest, range)| {
                 let mut acc = vec![0.0; 2 * d + 1];
                 let (sums, rest) = acc.split_at_mut(d);
@@ -135,7 +135,12 @@ fn distances_and_potentials(
         .par_chunks_mut(size * count)
         .zip(blocks::blocks(n))
         .map_init(
-            || (Chunk::new(d), vec![0.0; prepared.padded_len() * CHUNK_ROWS]),
+            || {
+                (
+                    Chunk::for_distances(d),
+                    vec![0.0; prepared.padded_len() * CHUNK_ROWS],
+                )
+            },
             |(chunk, dist), (out, range)| {
                 let len = range.len();
                 let mut pots = vec![0.0; count];
@@ -410,7 +415,7 @@ impl<'a> Lloyd<'a> {
             .enumerate()
             .map_init(
                 || Scratch {
-                    chunk: Chunk::new(d),
+                    chunk: Chunk::for_distances(d),
                     dist: vec![0.0; vectors.padded_len() * CHUNK_ROWS],
                     values: Vec::with_capacity(CHUNK_ROWS * d),
                     rows: Vec::with_capacity(CHUNK_ROWS),

@@ -487,6 +487,10 @@ fn read_rows<R: Read>(
             match std::str::from_utf8(record.get(field).unwrap_or_default()) {
                 Ok(text) => labels.push(text.trim().to_owned()),
                 Err(_) => {
+                    // The row's cells still go to the parsers: a bad cell in it is reported
+                    // before its label, as a bad cell in any earlier row is.
+                    rows.lines.push(line);
+                    batch.rows += 1;
                     rows.error = Some(DataError::NotUtf8 {
                         file: file.to_owned(),
                         line,
@@ -966,6 +970,25 @@ mod tests {
             };
             let std = s.trim_ascii().parse::<f64>().ok().map(f64::to_bits);
             assert_eq!(ours, std, "{s:?}");
+        }
+    }
+
+    #[test]
+    fn a_bad_cell_is_reported_before_a_bad_label_in_the_same_row() {
+        // The first row or a later one: the same order within the row.
+        let options = LoadOptions {
+            label_column: Some("b".into()),
+            selection: Selection::All,
+        };
+        for (text, line) in [
+            (&b"a,b\n.,\x800\n"[..], 2),
+            (&b"a,b\n1,x\n.,\x800\n"[..], 3),
+        ] {
+            let e = read(text, "t.csv", &options, None).unwrap_err().to_string();
+            assert_eq!(
+                e,
+                format!("t.csv:{line}:1 (column \"a\"): cannot read \".\" as a number")
+            );
         }
     }
 }

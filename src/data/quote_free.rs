@@ -518,6 +518,37 @@ mod tests {
         }
     }
 
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 300, .. ProptestConfig::default() })]
+
+        /// Arbitrary bytes (quotes and lone carriage returns taken out): never a panic, and
+        /// the general reader's result.
+        #[test]
+        fn arbitrary_bytes_read_as_the_general_reader(
+            mut bytes in prop::collection::vec(prop_oneof![
+                4 => prop::sample::select(b"0123456789,.-e\n \r".to_vec()),
+                1 => any::<u8>(),
+            ], 0..400),
+            label in any::<bool>(),
+        ) {
+            for i in 0..bytes.len() {
+                if bytes[i] == b'"' || (bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n')) {
+                    bytes[i] = b'x';
+                }
+            }
+            let mut text = b"a,b\n".to_vec();
+            text.extend_from_slice(&bytes);
+            let options = LoadOptions {
+                label_column: label.then(|| "b".to_owned()),
+                selection: Selection::All,
+            };
+            prop_assert!(applies(&text));
+            if let Err(why) = same(&fast(&text, &options), &general(&text, &options)) {
+                prop_assert!(false, "{why}\ntext: {:?}", String::from_utf8_lossy(&text));
+            }
+        }
+    }
+
     #[test]
     fn long_texts_split_into_parts_read_as_one() {
         // Many parts, with blank lines, CRLF and a label column; then a bad cell far in.
