@@ -1100,9 +1100,6 @@ pub(crate) fn add_feature_sums(
         type Output = ();
         #[inline(always)]
         fn with_simd<S: Simd>(self, simd: S) {
-            let m = self.chunk.m;
-            let norms = &mut self.norms[..m];
-            norms.fill(0.0);
             for (i, (s1, s2)) in self
                 .sums
                 .iter_mut()
@@ -1112,11 +1109,9 @@ pub(crate) fn add_feature_sums(
                 let x = self.chunk.feature::<S>(i);
                 *s1 += register_sum(simd, x);
                 *s2 += weighted_sum(simd, x, x);
-                let feature = &self.chunk.x[i * FEATURE_STRIDE..i * FEATURE_STRIDE + m];
-                for (n, v) in norms.iter_mut().zip(feature) {
-                    *n += v * v;
-                }
             }
+            let m = self.chunk.m;
+            row_norms(self.chunk, &mut self.norms[..m]);
         }
     }
     vectorized(Op {
@@ -1127,6 +1122,19 @@ pub(crate) fn add_feature_sums(
     });
 }
 
+/// `norms[b] = Σᵢ xᵢ[b]²` for the first `norms.len()` rows of the chunk (features in order).
+#[inline(always)]
+fn row_norms(chunk: &Chunk, norms: &mut [f64]) {
+    let rows = norms.len();
+    norms.fill(0.0);
+    for i in 0..chunk.d {
+        let feature = &chunk.x[i * FEATURE_STRIDE..i * FEATURE_STRIDE + rows];
+        for (n, v) in norms.iter_mut().zip(feature) {
+            *n += v * v;
+        }
+    }
+}
+
 /// [`squared_distances`] inside a SIMD context.
 #[inline(always)]
 fn squared_distances_with<S: Simd>(simd: S, chunk: &Chunk, vectors: &Vectors, out: &mut [f64]) {
@@ -1134,12 +1142,7 @@ fn squared_distances_with<S: Simd>(simd: S, chunk: &Chunk, vectors: &Vectors, ou
     vectors.half_distance_offsets(simd, chunk, out);
     let mut norms = [0.0; CHUNK_ROWS];
     let norms = &mut norms[..padded];
-    for i in 0..chunk.d {
-        let feature = &chunk.x[i * FEATURE_STRIDE..i * FEATURE_STRIDE + padded];
-        for (n, v) in norms.iter_mut().zip(feature) {
-            *n += v * v;
-        }
-    }
+    row_norms(chunk, norms);
     for v in 0..vectors.n {
         let row = &mut out[v * CHUNK_ROWS..v * CHUNK_ROWS + padded];
         for (o, n) in row.iter_mut().zip(norms.iter()) {

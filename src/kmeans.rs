@@ -297,14 +297,9 @@ fn plus_plus_from(
     }
 }
 
-/// How far each centre moved in the last Lloyd step, and how close the centres now are: what
-/// the bounds of [`Lloyd`] need to decide which rows cannot have changed cluster.
-struct Moves {
-    /// Per centre (by index).
-    centres: Vec<CentreMove>,
-}
-
-/// What the bounds of a row in a centre's cluster need from the last move.
+/// What the bounds of a row in a centre's cluster need from the last Lloyd step (one per
+/// centre, by index): how far the centres moved and how close they now are, which tells
+/// [`Lloyd`] which rows cannot have changed cluster.
 #[derive(Clone, Copy)]
 struct CentreMove {
     /// `‖cₐ(new) − cₐ(old)‖`, rounded up.
@@ -394,7 +389,7 @@ impl<'a> Lloyd<'a> {
 
     /// One assignment step: every row to its nearest centre (ties: the lowest index). With
     /// `moves`, the bounds decide which rows need their distances; without, all do.
-    fn assign(&mut self, centers: &[f64], moves: Option<&Moves>) -> Step {
+    fn assign(&mut self, centers: &[f64], moves: Option<&[CentreMove]>) -> Step {
         let (x, mean, k) = (self.x, self.mean, self.k);
         let (n, d) = (x.n_rows(), x.n_features());
         let vectors = Vectors::new(centers, d);
@@ -472,7 +467,7 @@ impl<'a> Lloyd<'a> {
     }
 
     /// The moves from `old` to `new` centres (K × D each).
-    fn moves(&self, old: &[f64], new: &[f64]) -> Moves {
+    fn moves(&self, old: &[f64], new: &[f64]) -> Vec<CentreMove> {
         let d = self.x.n_features();
         let up = 1.0 + self.slack;
         let down = 1.0 - self.slack;
@@ -497,7 +492,7 @@ impl<'a> Lloyd<'a> {
             .map(|c| c.iter().map(|v| v * v).sum::<f64>().sqrt() * up)
             .collect();
         let max_norm = norm.iter().copied().fold(0.0, f64::max);
-        let centres = (0..self.k)
+        (0..self.k)
             .map(|a| {
                 let other = if a == first { second } else { Some(first) };
                 let nearest = (0..self.k)
@@ -511,8 +506,7 @@ impl<'a> Lloyd<'a> {
                     margin: 2.0 * self.slack * (2.0 * norm[a] * norm[a] + max_norm * max_norm),
                 }
             })
-            .collect();
-        Moves { centres }
+            .collect()
     }
 }
 
@@ -549,7 +543,7 @@ struct Block<'s> {
 
 impl Block<'_> {
     /// The block's rows, which start at row `start` of `x`.
-    fn run(&mut self, x: Samples<'_>, start: usize, moves: Option<&Moves>) {
+    fn run(&mut self, x: Samples<'_>, start: usize, moves: Option<&[CentreMove]>) {
         let d = self.d;
         for range in blocks::chunks_of(start..start + self.labels.len(), kmeans_rows(d)) {
             let local = range.start - start;
@@ -599,7 +593,7 @@ impl Block<'_> {
 
     /// Moves the bounds of the rows `rows` by the centres' moves, and queues those whose
     /// bounds no longer prove their label.
-    fn check_bounds(&mut self, rows: std::ops::Range<usize>, moves: &Moves) {
+    fn check_bounds(&mut self, rows: std::ops::Range<usize>, moves: &[CentreMove]) {
         let up = 1.0 + self.slack;
         let down = 1.0 - self.slack;
         let grow = 1.0 + 4.0 * self.slack;
@@ -612,7 +606,7 @@ impl Block<'_> {
             .zip(lower.iter_mut())
             .enumerate()
         {
-            let Some(c) = moves.centres.get(kernel::small_index(*label)) else {
+            let Some(c) = moves.get(kernel::small_index(*label)) else {
                 self.scratch.rows.push(rows.start + j);
                 continue;
             };
@@ -715,7 +709,7 @@ pub fn kmeans(x: Samples<'_>, k: usize, max_iter: usize, tol: f64, rng: &mut Cha
     let mut centers = centred_rows(x, &seeding.indices, &mean);
     let tol = tol * variance;
     let mut lloyd = Lloyd::new(x, &mean, k, seeding.closest, seeding.distances);
-    let mut moves: Option<Moves> = None;
+    let mut moves: Option<Vec<CentreMove>> = None;
     let mut strict = false;
     let mut n_iter = 0;
     let mut rows_recomputed = 0;
@@ -724,7 +718,7 @@ pub fn kmeans(x: Samples<'_>, k: usize, max_iter: usize, tol: f64, rng: &mut Cha
     let mut dense = false;
     for _ in 0..max_iter {
         n_iter += 1;
-        let bounded = if dense { None } else { moves.as_ref() };
+        let bounded = if dense { None } else { moves.as_deref() };
         let step = lloyd.assign(&centers, bounded);
         dense = bounded.is_some() && step.recomputed * 10 > x.n_rows() * 9;
         rows_recomputed += step.recomputed;
@@ -765,7 +759,7 @@ pub fn kmeans(x: Samples<'_>, k: usize, max_iter: usize, tol: f64, rng: &mut Cha
         }
     }
     if !strict {
-        rows_recomputed += lloyd.assign(&centers, moves.as_ref()).recomputed;
+        rows_recomputed += lloyd.assign(&centers, moves.as_deref()).recomputed;
     }
     for row in centers.chunks_exact_mut(d) {
         for (c, m) in row.iter_mut().zip(&mean) {

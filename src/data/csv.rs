@@ -79,15 +79,7 @@ pub(super) fn read<R: Read>(
     let header_line = reader.get_mut().line_of(&record);
     let names = header_names(&record, file, header_line)?;
 
-    let (
-        layout,
-        Columns {
-            input_columns,
-            axes,
-            columns,
-            ..
-        },
-    ) = Layout::new(file, &names, header_line, options)?;
+    let (layout, columns) = Layout::new(file, &names, header_line, options)?;
 
     let parsers = thread::available_parallelism()
         .map_or(1, NonZeroUsize::get)
@@ -133,7 +125,7 @@ pub(super) fn read<R: Read>(
             file: file.to_owned(),
         });
     }
-    let mut values = assembly.values;
+    let values = assembly.values;
     if values.len() != rows.lines.len() * layout.fields.len() {
         // Every batch sent is parsed and put back; this guards the table's invariant anyway.
         return Err(DataError::Csv {
@@ -141,23 +133,7 @@ pub(super) fn read<R: Read>(
             message: "internal error: some rows were lost while parsing".to_owned(),
         });
     }
-    values.shrink_to_fit();
-    let mut lines = rows.lines;
-    lines.shrink_to_fit();
-    let mut labels = rows.labels;
-    if let Some(labels) = labels.as_mut() {
-        labels.shrink_to_fit();
-    }
-    Ok(Table {
-        source: file.to_owned(),
-        input_columns,
-        axes,
-        columns,
-        n_rows: lines.len(),
-        values,
-        labels,
-        lines: Some(lines),
-    })
+    Ok(columns.into_table(file, values, rows.lines, rows.labels))
 }
 
 /// The columns a header gives once the label column and the selection are applied.
@@ -216,6 +192,31 @@ impl Columns {
             fields,
             label_field,
         })
+    }
+
+    /// The table of the rows read under these columns (storage trimmed to its length).
+    pub fn into_table(
+        self,
+        file: &str,
+        mut values: Vec<f64>,
+        mut lines: Vec<u64>,
+        mut labels: Option<Vec<String>>,
+    ) -> Table {
+        values.shrink_to_fit();
+        lines.shrink_to_fit();
+        if let Some(labels) = labels.as_mut() {
+            labels.shrink_to_fit();
+        }
+        Table {
+            source: file.to_owned(),
+            input_columns: self.input_columns,
+            axes: self.axes,
+            columns: self.columns,
+            n_rows: lines.len(),
+            values,
+            labels,
+            lines: Some(lines),
+        }
     }
 }
 
@@ -640,16 +641,28 @@ impl<R: Read> Read for LineTracker<R> {
 /// left in the input; a little generous so that rows slightly shorter than the first do not
 /// force one last doubling of a large vector. Without a size hint, nothing is reserved.
 fn estimate_rows(first: &ByteRecord, size_hint: Option<u64>) -> usize {
+    let start = first.position().map_or(0, |p| p.byte());
+    // Field bytes, plus one separator per field (the last one being the newline).
+    let row_bytes = (first.as_slice().len() + first.len()) as u64;
+    rows_to_reserve(size_hint, start, row_bytes, first.len())
+}
+
+/// [`estimate_rows`] from its parts: the input's length, where the first data row starts, its
+/// length in bytes with its separators, and its number of fields (shared with
+/// [`super::quote_free`]).
+pub(super) fn rows_to_reserve(
+    size_hint: Option<u64>,
+    start: u64,
+    row_bytes: u64,
+    n_fields: usize,
+) -> usize {
     let Some(total) = size_hint else {
         return 0;
     };
-    let start = first.position().map_or(0, |p| p.byte());
     let remaining = total.saturating_sub(start);
-    // Field bytes, plus one separator per field (the last one being the newline).
-    let row_bytes = (first.as_slice().len() + first.len()).max(1) as u64;
     // Every row needs at least one byte per field (a digit or a separator).
-    let at_most = remaining / (first.len().max(1) as u64) + 1;
-    let estimate = (remaining / row_bytes).saturating_mul(11) / 10 + 16;
+    let at_most = remaining / (n_fields.max(1) as u64) + 1;
+    let estimate = (remaining / row_bytes.max(1)).saturating_mul(11) / 10 + 16;
     usize::try_from(estimate.min(at_most)).unwrap_or(0)
 }
 

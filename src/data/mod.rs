@@ -355,7 +355,7 @@ pub enum DataError {
 /// The index of the first value for which `bad` holds. Blocks of values are tested in
 /// parallel, each first as a whole (a test without an early exit, which the compiler
 /// vectorises), so a long scan of good values runs at memory speed.
-pub fn first_where(values: &[f64], bad: impl Fn(f64) -> bool + Sync) -> Option<usize> {
+pub(crate) fn first_where(values: &[f64], bad: impl Fn(f64) -> bool + Sync) -> Option<usize> {
     use rayon::prelude::*;
     const BLOCK: usize = 1 << 14;
     values

@@ -15,7 +15,7 @@ use std::io::{self, Read};
 use memchr::{memchr, memchr_iter};
 use rayon::prelude::*;
 
-use super::csv::{BadCell, Columns, Layout, header_names, parse_number, shown_text};
+use super::csv::{BadCell, Layout, header_names, parse_number, rows_to_reserve, shown_text};
 use super::{DataError, LoadOptions, Table};
 
 /// Parts are at least this long (shorter texts are read by one thread).
@@ -115,15 +115,7 @@ pub(super) fn read<R: Read + Send>(
     let header_line = line;
     let record: csv::ByteRecord = header.split(|&b| b == b',').collect();
     let names = header_names(&record, file, header_line)?;
-    let (
-        layout,
-        Columns {
-            input_columns,
-            axes,
-            columns,
-            ..
-        },
-    ) = Layout::new(file, &names, header_line, options)?;
+    let (layout, columns) = Layout::new(file, &names, header_line, options)?;
     buffer.drain(..body_start);
 
     let d = layout.fields.len();
@@ -155,7 +147,9 @@ pub(super) fn read<R: Read + Send>(
         }
         if !reserved {
             reserved = true;
-            let rows = estimate_rows(text, size_hint, body_start, layout.names.len());
+            // The first line's bytes, its line feed included.
+            let row_bytes = memchr(b'\n', text).map_or(text.len(), |i| i + 1) as u64;
+            let rows = rows_to_reserve(size_hint, body_start as u64, row_bytes, layout.names.len());
             out.values.reserve(rows.saturating_mul(d));
             out.lines.reserve(rows);
         }
@@ -198,18 +192,9 @@ pub(super) fn read<R: Read + Send>(
             file: file.to_owned(),
         });
     }
-    out.values.shrink_to_fit();
-    out.lines.shrink_to_fit();
-    Ok(Some(Table {
-        source: file.to_owned(),
-        input_columns,
-        axes,
-        columns,
-        n_rows: out.lines.len(),
-        values: out.values,
-        labels: out.labels,
-        lines: Some(out.lines),
-    }))
+    Ok(Some(
+        columns.into_table(file, out.values, out.lines, out.labels),
+    ))
 }
 
 /// The rows read so far, and the line the next part starts on.
@@ -247,19 +232,6 @@ impl Rows {
         }
         self.next_line += part.line_breaks;
     }
-}
-
-/// How many rows to reserve room for, judging by the first line of `text` and the input's
-/// length; a little generous (as the general reader does). Without a size hint, nothing.
-fn estimate_rows(text: &[u8], size_hint: Option<u64>, consumed: usize, n_fields: usize) -> usize {
-    let Some(total) = size_hint else {
-        return 0;
-    };
-    let first = memchr(b'\n', text).map_or(text.len(), |i| i + 1).max(1) as u64;
-    let remaining = total.saturating_sub(consumed as u64);
-    let at_most = remaining / (n_fields.max(1) as u64) + 1;
-    let estimate = (remaining / first).saturating_mul(11) / 10 + 16;
-    usize::try_from(estimate.min(at_most)).unwrap_or(0)
 }
 
 /// Cuts `text` into at most `count` ranges of whole lines, each (but the last) ending just
@@ -389,8 +361,13 @@ fn read_part(text: &[u8], layout: &Layout<'_>) -> Part {
         }
         part.lines.push(this_line);
     }
-    // A part that stopped early is the last one used; its count of line breaks does not matter.
-    part.line_breaks = memchr_iter(b'\n', text).count() as u64;
+    // Every line read ended with a line feed but a last one without (a part that stopped
+    // early is the last one used: its count does not matter).
+    part.line_breaks = if text.ends_with(b"\n") {
+        line
+    } else {
+        line.saturating_sub(1)
+    };
     part
 }
 
