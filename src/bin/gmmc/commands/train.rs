@@ -99,9 +99,6 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<(), Failure> {
-    // Start the worker threads now, while the data loads, rather than in the first EM pass
-    // (an error only means a pool exists already).
-    let _ = rayon::ThreadPoolBuilder::new().build_global();
     let init_model = args.init_model.as_deref().map(load_model).transpose()?;
     let selection = match (&args.axes, &init_model) {
         (Some(axes), _) => Selection::Axes(axes.clone()),
