@@ -19,7 +19,10 @@ use super::csv::{BadCell, Layout, header_names, parse_number, rows_to_reserve, s
 use super::{DataError, LoadOptions, Table};
 
 /// Parts are at least this long (shorter texts are read by one thread).
-const MIN_PART_BYTES: usize = 1 << 16;
+const MIN_PART_BYTES: usize = 1 << 14;
+
+/// A block is cut into this many parts per thread (or fewer, of [`MIN_PART_BYTES`]).
+const PARTS_PER_THREAD: usize = 8;
 
 /// Whether [`read`] can take `text`: no quote, and no carriage return but before a line feed.
 pub(super) fn applies(text: &[u8]) -> bool {
@@ -160,7 +163,9 @@ pub(super) fn read<R: Read + Send>(
         let previous = std::mem::take(&mut pending);
         let (read, (next_eof, added)) = rayon::join(
             || {
-                split_at_lines(text, rayon::current_num_threads() * 2)
+                // Many parts per thread: a thread that starts late (it read the next block
+                // first) still finds parts to take, and none waits long for the last one.
+                split_at_lines(text, rayon::current_num_threads() * PARTS_PER_THREAD)
                     .par_iter()
                     .map(|range| read_part(&text[range.clone()], &layout))
                     .collect::<Vec<Part>>()
