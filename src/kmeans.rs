@@ -45,12 +45,11 @@ fn squared_distance(a: &[f64], b: &[f64]) -> f64 {
 /// What the first pass over the data gives: the data's mean (rows are centred on it before
 /// any distance is computed, as scikit-learn does, so that data far from the origin keeps its
 /// precision), the mean of the features' variances (the scale of the tolerance), and every
-/// row's squared distance to the first k-means++ centre with their sum.
+/// row's squared distance to the first k-means++ centre with their sums.
 struct FirstPass {
     mean: Vec<f64>,
     variance: f64,
-    closest: Vec<f64>,
-    potential: f64,
+    potentials: Potentials,
 }
 
 /// The first pass, about row `first` (the first centre): the rows are loaded centred on it,
@@ -82,6 +81,7 @@ fn first_pass(x: Samples<'_>, first: usize) -> FirstPass {
             },
         )
         .collect();
+    let block_sums = parts.iter().map(|p| p[2 * d]).collect();
     let mut total = vec![0.0; 2 * d + 1];
     for part in &parts {
         for (s, p) in total.iter_mut().zip(part) {
@@ -101,8 +101,12 @@ fn first_pass(x: Samples<'_>, first: usize) -> FirstPass {
     FirstPass {
         mean,
         variance,
-        closest,
-        potential: potential[0],
+        potentials: Potentials {
+            closest,
+            last: None,
+            block_sums,
+            potential: potential[0],
+        },
     }
 }
 
@@ -113,26 +117,43 @@ fn centred_rows(x: Samples<'_>, rows: &[usize], offset: &[f64]) -> Vec<f64> {
         .collect()
 }
 
-/// Squared distances from every row to each of `vectors` (T centred rows, as the data is
-/// centred on `mean`), one pass over the data, and per vector t the potential
-/// `Σᵢ min(closest[i], ‖xᵢ − vₜ‖²)`.
-///
-/// `out` is laid out block by block, column-major within a block: for the block of rows
-/// `s..e`, `out[s·T + t·(e − s) + (i − s)] = ‖xᵢ − vₜ‖²`. Potentials are summed row by row
-/// within a block and the blocks' sums added in block order.
-fn distances_and_potentials(
+/// The k-means++ state between two rounds. `closest[i]` is row i's squared distance to the
+/// nearest centre chosen so far, except the last one chosen (`last`, centred on the data's
+/// mean), whose distances the next pass over the data folds in while it computes the next
+/// candidates' (so no round keeps more than its own potentials). `block_sums` are the blocks'
+/// sums, row by row, of the distances to the nearest centre *including* `last`, and
+/// `potential` is their sum in block order.
+struct Potentials {
+    closest: Vec<f64>,
+    last: Option<Vec<f64>>,
+    block_sums: Vec<f64>,
+    potential: f64,
+}
+
+/// One pass over the data for the candidates `candidates` (T centred rows): folds the last
+/// centre's distances into `closest`, and returns per block (in block order) per candidate t
+/// the block's `Σᵢ min(closest[i], ‖xᵢ − vₜ‖²)`, summed row by row.
+fn candidate_potentials(
     x: Samples<'_>,
     mean: &[f64],
-    vectors: &[f64],
-    closest: &[f64],
-    out: &mut [f64],
-) -> Vec<f64> {
+    closest: &mut [f64],
+    last: Option<&[f64]>,
+    candidates: &[f64],
+) -> Vec<Vec<f64>> {
     let (n, d) = (x.n_rows(), x.n_features());
-    let prepared = Vectors::new(vectors, d);
-    let count = vectors.len() / d;
+    let count = candidates.len() / d;
+    // The last centre, if any, is vector 0 and the candidates follow.
+    let first = usize::from(last.is_some());
+    let vectors: Vec<f64> = last
+        .unwrap_or(&[])
+        .iter()
+        .chain(candidates)
+        .copied()
+        .collect();
+    let prepared = Vectors::new(&vectors, d);
     let size = blocks::block_rows(n);
-    let parts: Vec<Vec<f64>> = out
-        .par_chunks_mut(size * count)
+    closest
+        .par_chunks_mut(size)
         .zip(blocks::blocks(n))
         .map_init(
             || {
@@ -141,18 +162,21 @@ fn distances_and_potentials(
                     vec![0.0; prepared.padded_len() * CHUNK_ROWS],
                 )
             },
-            |(chunk, dist), (out, range)| {
-                let len = range.len();
+            |(chunk, dist), (closest, range)| {
                 let mut pots = vec![0.0; count];
                 for rows in blocks::chunks_of(range.clone(), kmeans_rows(d)) {
                     let local = rows.start - range.start;
-                    let m = rows.len();
-                    chunk.load_centred(x.rows(rows.clone()), mean);
+                    let closest = &mut closest[local..local + rows.len()];
+                    chunk.load_centred(x.rows(rows), mean);
                     kernel::squared_distances(chunk, &prepared, dist);
+                    if first == 1 {
+                        for (c, v) in closest.iter_mut().zip(dist.iter()) {
+                            *c = c.min(*v);
+                        }
+                    }
                     for (t, pot) in pots.iter_mut().enumerate() {
-                        let column = &dist[t * CHUNK_ROWS..t * CHUNK_ROWS + m];
-                        out[t * len + local..t * len + local + m].copy_from_slice(column);
-                        for (c, v) in closest[rows.clone()].iter().zip(column) {
+                        let column = &dist[(first + t) * CHUNK_ROWS..];
+                        for (c, v) in closest.iter().zip(column) {
                             *pot += c.min(*v);
                         }
                     }
@@ -160,63 +184,52 @@ fn distances_and_potentials(
                 pots
             },
         )
-        .collect();
-    let mut total = vec![0.0; count];
-    for part in parts {
-        for (t, p) in total.iter_mut().zip(part) {
-            *t += p;
-        }
-    }
-    total
+        .collect()
 }
 
-/// `closest[i] = min(closest[i], ‖xᵢ − v_best‖²)` from `(distances, count, best)`, the
-/// distances [`distances_and_potentials`] wrote for `count` vectors (no update without them),
-/// and then, for each of `targets`, the first row at which the running sum of `closest`
-/// reaches it (the last row if none does): the k-means++ draw of the next candidates.
+/// For each of `targets`, the first row at which the running sum of the rows' distances to
+/// their nearest centre reaches it (the last row if none does): the k-means++ draw of the next
+/// candidates.
 ///
-/// The running sum is summed within each block of rows and the blocks' sums are added in
-/// block order (so it depends on the number of rows only, not on the threads). The update
-/// and the blocks' sums run in parallel; each target then scans one block (or, where
-/// rounding puts it past a block's end, the following ones).
-fn update_and_draw(
-    closest: &mut [f64],
-    update: Option<(&[f64], usize, usize)>,
-    targets: &[f64],
-) -> Vec<usize> {
-    let n = closest.len();
-    let size = blocks::block_rows(n);
-    let block_sums: Vec<f64> = closest
-        .par_chunks_mut(size)
-        .enumerate()
-        .map(|(b, closest)| {
-            let len = closest.len();
-            if let Some((distances, count, best)) = update {
-                let start = b * size * count + best * len;
-                for (c, v) in closest.iter_mut().zip(&distances[start..start + len]) {
-                    *c = c.min(*v);
-                }
-            }
-            closest.iter().sum()
-        })
-        .collect();
-    let mut before = Vec::with_capacity(block_sums.len());
+/// The running sum adds the blocks' sums in block order and then a block's rows one by one,
+/// as [`candidate_potentials`] summed them (so it depends on the number of rows only, not on
+/// the threads). Each target scans one block (or, where rounding puts it past a block's end,
+/// the following ones), computing that block's distances to the last centre; the targets run
+/// in parallel.
+fn draw(x: Samples<'_>, mean: &[f64], state: &Potentials, targets: &[f64]) -> Vec<usize> {
+    let (n, d) = (x.n_rows(), x.n_features());
+    let mut before = Vec::with_capacity(state.block_sums.len());
     let mut acc = 0.0;
-    for s in &block_sums {
+    for s in &state.block_sums {
         before.push(acc);
         acc += s;
     }
+    let last = state.last.as_deref().map(|v| Vectors::new(v, d));
+    let blocks = blocks::blocks(n);
     targets
-        .iter()
+        .par_iter()
         .map(|&target| {
             // The last block that starts below the target.
             let first = before.partition_point(|&b| b < target).saturating_sub(1);
             let mut acc = before.get(first).copied().unwrap_or(0.0);
-            let start = first * size;
-            for (i, c) in closest[start..].iter().enumerate() {
-                acc += c;
-                if acc >= target {
-                    return start + i;
+            let mut chunk = Chunk::for_distances(d);
+            let mut dist = vec![0.0; last.as_ref().map_or(0, |v| v.padded_len()) * CHUNK_ROWS];
+            for range in blocks.iter().skip(first) {
+                for rows in blocks::chunks_of(range.clone(), kmeans_rows(d)) {
+                    let closest = &state.closest[rows.clone()];
+                    if let Some(last) = &last {
+                        chunk.load_centred(x.rows(rows.clone()), mean);
+                        kernel::squared_distances(&chunk, last, &mut dist);
+                    }
+                    for (j, c) in closest.iter().enumerate() {
+                        acc += match last {
+                            Some(_) => c.min(dist[j]),
+                            None => *c,
+                        };
+                        if acc >= target {
+                            return rows.start + j;
+                        }
+                    }
                 }
             }
             n.saturating_sub(1)
@@ -230,55 +243,41 @@ fn update_and_draw(
 pub fn plus_plus(x: Samples<'_>, k: usize, rng: &mut ChaCha8Rng) -> Vec<usize> {
     let first = rng.random_range(0..x.n_rows());
     let pass = first_pass(x, first);
-    plus_plus_from(x, k, first, &pass.mean, pass.closest, pass.potential, rng).indices
+    plus_plus_from(x, k, first, &pass.mean, pass.potentials, rng).0
 }
 
-/// What [`plus_plus_from`] returns: the seeds, and its two large buffers (N and at least
-/// 2·N values) for Lloyd's iterations to reuse (fresh memory costs a page fault per 4 KiB).
-struct Seeding {
-    indices: Vec<usize>,
-    closest: Vec<f64>,
-    distances: Vec<f64>,
-}
-
-/// [`plus_plus`] after the first centre (row `first`, with every row's squared distance to
-/// it in `closest` and their sum `potential`), the data's mean known. One pass over the data
-/// per centre: the distances to all candidates are kept (trials × N values) until the best is
-/// chosen.
+/// [`plus_plus`] after the first centre (row `first`, whose distances to every row are in
+/// `state`), the data's mean known. One pass over the data per centre. Returns the seeds and
+/// the N-value `closest` buffer, for Lloyd's iterations to reuse (fresh memory costs a page
+/// fault per 4 KiB).
 fn plus_plus_from(
     x: Samples<'_>,
     k: usize,
     first: usize,
     mean: &[f64],
-    mut closest: Vec<f64>,
-    potential: f64,
+    mut state: Potentials,
     rng: &mut ChaCha8Rng,
-) -> Seeding {
-    let n = x.n_rows();
+) -> (Vec<usize>, Vec<f64>) {
     let trials = 2 + (k as f64).ln() as usize;
     let mut indices = vec![first];
-    let mut distances = vec![0.0; trials * n];
-    let mut potential_now = potential;
-    let draw = |rng: &mut ChaCha8Rng, potential: f64| -> Vec<f64> {
-        (0..trials)
-            .map(|_| rng.random::<f64>() * potential)
-            .collect()
-    };
-    let mut update = None;
     while indices.len() < k {
-        let targets = draw(rng, potential_now);
-        let candidates = update_and_draw(
-            &mut closest,
-            update.map(|best| (&distances[..], trials, best)),
-            &targets,
-        );
-        let pots = distances_and_potentials(
+        let targets: Vec<f64> = (0..trials)
+            .map(|_| rng.random::<f64>() * state.potential)
+            .collect();
+        let candidates = draw(x, mean, &state, &targets);
+        let per_block = candidate_potentials(
             x,
             mean,
+            &mut state.closest,
+            state.last.as_deref(),
             &centred_rows(x, &candidates, mean),
-            &closest,
-            &mut distances,
         );
+        let mut pots = vec![0.0; trials];
+        for part in &per_block {
+            for (t, p) in pots.iter_mut().zip(part) {
+                *t += p;
+            }
+        }
         // The first candidate with the lowest potential (scikit-learn's argmin).
         let mut best = 0;
         for (t, p) in pots.iter().enumerate() {
@@ -286,15 +285,12 @@ fn plus_plus_from(
                 best = t;
             }
         }
-        potential_now = pots[best];
+        state.potential = pots[best];
+        state.block_sums = per_block.iter().map(|p| p[best]).collect();
+        state.last = Some(centred_rows(x, &candidates[best..=best], mean));
         indices.push(candidates[best]);
-        update = Some(best);
     }
-    Seeding {
-        indices,
-        closest,
-        distances,
-    }
+    (indices, state.closest)
 }
 
 /// What the bounds of a row in a centre's cluster need from the last Lloyd step (one per
@@ -358,15 +354,9 @@ struct Step {
 }
 
 impl<'a> Lloyd<'a> {
-    /// The state before the first step, in the buffers `labels` (N values) and `bounds` (at
-    /// least 2·N), whose contents do not matter.
-    fn new(
-        x: Samples<'a>,
-        mean: &'a [f64],
-        k: usize,
-        mut labels: Vec<f64>,
-        bounds: Vec<f64>,
-    ) -> Lloyd<'a> {
+    /// The state before the first step, the labels in the buffer `labels` (N values, whose
+    /// contents do not matter).
+    fn new(x: Samples<'a>, mean: &'a [f64], k: usize, mut labels: Vec<f64>) -> Lloyd<'a> {
         let (n, d) = (x.n_rows(), x.n_features());
         labels.fill(UNASSIGNED);
         let count = blocks::blocks(n).len();
@@ -375,7 +365,7 @@ impl<'a> Lloyd<'a> {
             mean,
             k,
             labels,
-            bounds,
+            bounds: vec![0.0; 2 * n],
             blocks: vec![
                 BlockSums {
                     sums: vec![0.0; k * d],
@@ -701,14 +691,13 @@ pub fn kmeans(x: Samples<'_>, k: usize, max_iter: usize, tol: f64, rng: &mut Cha
     let FirstPass {
         mean,
         variance,
-        closest,
-        potential,
+        potentials,
     } = first_pass(x, first);
-    let seeding = plus_plus_from(x, k, first, &mean, closest, potential, rng);
+    let (seeds, closest) = plus_plus_from(x, k, first, &mean, potentials, rng);
     // Centres are kept centred on the data's mean until the end.
-    let mut centers = centred_rows(x, &seeding.indices, &mean);
+    let mut centers = centred_rows(x, &seeds, &mean);
     let tol = tol * variance;
-    let mut lloyd = Lloyd::new(x, &mean, k, seeding.closest, seeding.distances);
+    let mut lloyd = Lloyd::new(x, &mean, k, closest);
     let mut moves: Option<Vec<CentreMove>> = None;
     let mut strict = false;
     let mut n_iter = 0;
@@ -993,43 +982,50 @@ mod tests {
         // the answer whatever the order of the additions. Several blocks of rows.
         let n = 7_000;
         let closest: Vec<f64> = (0..n).map(|i| ((i * 7919) % 13) as f64).collect();
-        let mut cumulative = Vec::with_capacity(n);
-        let mut acc = 0.0;
-        for c in &closest {
-            acc += c;
-            cumulative.push(acc);
-        }
-        let total = acc;
-        let mut targets: Vec<f64> = (0..200).map(|t| total * t as f64 / 199.0).collect();
-        targets.extend([
-            0.0,
-            0.5,
-            cumulative[1023],
-            cumulative[1024] + 0.5,
-            total,
-            total + 1.0,
-        ]);
-        let mut work = closest.clone();
-        let found = update_and_draw(&mut work, None, &targets);
-        for (target, row) in targets.iter().zip(found) {
-            let expected = cumulative.partition_point(|&c| c < *target).min(n - 1);
-            assert_eq!(row, expected, "target {target}");
-        }
-        // With an update: the minimum with the chosen column comes first.
-        let count = 2;
-        let size = blocks::block_rows(n);
-        let mut distances = vec![0.0; count * n];
-        for (b, range) in blocks::blocks(n).into_iter().enumerate() {
-            let len = range.len();
-            for (j, i) in range.enumerate() {
-                distances[b * size * count + len + j] = (i % 5) as f64;
-                distances[b * size * count + j] = 100.0;
+        // One feature, integers: ‖x − v‖² through ‖x‖² − 2x·v + ‖v‖² is exact too.
+        let values: Vec<f64> = (0..n).map(|i| ((i * 31) % 17) as f64).collect();
+        let x = Samples::new(&values, 1).unwrap();
+        let mean = [0.0];
+        for last in [None, Some(vec![6.0])] {
+            let nearest: Vec<f64> = closest
+                .iter()
+                .zip(&values)
+                .map(|(c, v)| match &last {
+                    Some(l) => c.min((v - l[0]) * (v - l[0])),
+                    None => *c,
+                })
+                .collect();
+            let mut cumulative = Vec::with_capacity(n);
+            let mut acc = 0.0;
+            for c in &nearest {
+                acc += c;
+                cumulative.push(acc);
             }
-        }
-        let mut work = closest.clone();
-        update_and_draw(&mut work, Some((&distances, count, 1)), &[]);
-        for (i, (w, c)) in work.iter().zip(&closest).enumerate() {
-            assert_eq!(*w, c.min((i % 5) as f64));
+            let total = acc;
+            let block_sums = blocks::blocks(n)
+                .into_iter()
+                .map(|r| nearest[r].iter().sum())
+                .collect();
+            let mut targets: Vec<f64> = (0..200).map(|t| total * t as f64 / 199.0).collect();
+            targets.extend([
+                0.0,
+                0.5,
+                cumulative[1023],
+                cumulative[1024] + 0.5,
+                total,
+                total + 1.0,
+            ]);
+            let state = Potentials {
+                closest: closest.clone(),
+                last: last.clone(),
+                block_sums,
+                potential: total,
+            };
+            let found = draw(x, &mean, &state, &targets);
+            for (target, row) in targets.iter().zip(found) {
+                let expected = cumulative.partition_point(|&c| c < *target).min(n - 1);
+                assert_eq!(row, expected, "target {target}, last centre {last:?}");
+            }
         }
     }
 }
