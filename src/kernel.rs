@@ -1156,6 +1156,18 @@ fn squared_distances_with<S: Simd>(simd: S, chunk: &Chunk, vectors: &Vectors, ou
 mod transpose {
     use super::{FEATURE_STRIDE, TRANSPOSE_ROWS};
 
+    /// How far ahead of the rows it transposes the loader asks for the data (4 KiB): the rows
+    /// are read once per pass, from memory, and the processor's own prefetcher leaves the
+    /// loads waiting. A single-threaded pass that loads 8 M values (1M×8, 500k×16, 250k×32)
+    /// took 5.8 → 3.8, 6.6 → 4.6 and 6.1 → 4.1 ms with it; 1 and 2 KiB ahead gained less, and
+    /// 8 KiB no more.
+    #[cfg(target_arch = "x86_64")]
+    const PREFETCH_VALUES: usize = 512;
+
+    /// Values in a 64-byte cache line.
+    #[cfg(target_arch = "x86_64")]
+    const LINE_VALUES: usize = 8;
+
     /// Writes `x[i·FEATURE_STRIDE + b] = xs[b·d + i] − offset[i]` (offset 0 where `offset` is
     /// empty) for the rows and features it can do in 4 × 4 register blocks, and returns how
     /// many rows (a multiple of [`TRANSPOSE_ROWS`]) and features (a multiple of 4) it did.
@@ -1180,6 +1192,14 @@ mod transpose {
                 };
                 for b0 in (0..rows).step_by(4) {
                     let block = &xs[b0 * d..(b0 + 4) * d];
+                    // A hint only: prefetching never faults, even past the end of the data.
+                    let ahead = xs.as_ptr().wrapping_add(b0 * d + PREFETCH_VALUES);
+                    for line in (0..4 * d).step_by(LINE_VALUES) {
+                        simd.sse
+                            ._mm_prefetch::<{ core::arch::x86_64::_MM_HINT_T0 }>(
+                                ahead.wrapping_add(line).cast(),
+                            );
+                    }
                     for f0 in (0..features).step_by(4) {
                         // Each of the four features' offsets in all four lanes.
                         let o: [pulp::f64x4; 4] = std::array::from_fn(|c| {
