@@ -324,6 +324,9 @@ const UNASSIGNED: f64 = -1.0;
 /// A chunk with more than 1/DENSE of its rows to recompute is recomputed whole.
 const DENSE: usize = 4;
 
+/// Every how many rows a chunk's bounds are sampled before they are all tested.
+const SAMPLE_STRIDE: usize = 16;
+
 /// Lloyd's iterations with Hamerly's bounds: per row an upper bound on the distance to its
 /// centre and a lower bound on the distance to every other centre. A row whose bounds (moved
 /// by how far the centres moved) still show its centre nearest — by more than the rounding
@@ -542,6 +545,12 @@ impl Block<'_> {
                 self.recompute(all, Rows::Run(local));
                 continue;
             };
+            // A chunk where most of a sample of rows need recomputing is recomputed whole
+            // without testing the others (early iterations, when the centres move far).
+            if self.mostly_stale(local..local + range.len(), moves) {
+                self.recompute(all, Rows::Run(local));
+                continue;
+            }
             let before = self.scratch.rows.len();
             self.check_bounds(local..local + range.len(), moves);
             // Many rows to recompute: the whole chunk, from where it lies, costs less than
@@ -581,31 +590,45 @@ impl Block<'_> {
         self.scratch.rows.clear();
     }
 
+    /// A row's bounds `(upper, lower)` moved by the centres' moves, and whether they still
+    /// prove its label (never for a row without one).
+    #[inline]
+    fn moved(&self, label: f64, upper: f64, lower: f64, moves: &[CentreMove]) -> (f64, f64, bool) {
+        let Some(c) = moves.get(kernel::small_index(label)) else {
+            return (upper, lower, false);
+        };
+        let u = (upper + c.shift) * (1.0 + self.slack);
+        let l = ((lower - c.other_shift) * (1.0 - self.slack)).max(0.0);
+        // Every other centre j: ‖x − cⱼ‖ ≥ ‖cₐ − cⱼ‖ − ‖x − cₐ‖ ≥ gap − upper.
+        let bound = l.max(c.gap - u);
+        (
+            u,
+            l,
+            u * u * (1.0 + 4.0 * self.slack) + c.margin < bound * bound,
+        )
+    }
+
+    /// Whether more than 1/[`DENSE`] of every [`SAMPLE_STRIDE`]-th row of `rows` would need
+    /// recomputing (the bounds are not changed).
+    fn mostly_stale(&self, rows: std::ops::Range<usize>, moves: &[CentreMove]) -> bool {
+        let (mut tested, mut stale) = (0, 0);
+        for i in rows.step_by(SAMPLE_STRIDE) {
+            let (_, _, proven) = self.moved(self.labels[i], self.upper[i], self.lower[i], moves);
+            tested += 1;
+            stale += usize::from(!proven);
+        }
+        stale * DENSE > tested
+    }
+
     /// Moves the bounds of the rows `rows` by the centres' moves, and queues those whose
     /// bounds no longer prove their label.
     fn check_bounds(&mut self, rows: std::ops::Range<usize>, moves: &[CentreMove]) {
-        let up = 1.0 + self.slack;
-        let down = 1.0 - self.slack;
-        let grow = 1.0 + 4.0 * self.slack;
-        let labels = &self.labels[rows.clone()];
-        let upper = &mut self.upper[rows.clone()];
-        let lower = &mut self.lower[rows.clone()];
-        for (j, ((label, u), l)) in labels
-            .iter()
-            .zip(upper.iter_mut())
-            .zip(lower.iter_mut())
-            .enumerate()
-        {
-            let Some(c) = moves.get(kernel::small_index(*label)) else {
-                self.scratch.rows.push(rows.start + j);
-                continue;
-            };
-            *u = (*u + c.shift) * up;
-            *l = ((*l - c.other_shift) * down).max(0.0);
-            // Every other centre j: ‖x − cⱼ‖ ≥ ‖cₐ − cⱼ‖ − ‖x − cₐ‖ ≥ gap − upper.
-            let bound = l.max(c.gap - *u);
-            if *u * *u * grow + c.margin >= bound * bound {
-                self.scratch.rows.push(rows.start + j);
+        for i in rows {
+            let (u, l, proven) = self.moved(self.labels[i], self.upper[i], self.lower[i], moves);
+            self.upper[i] = u;
+            self.lower[i] = l;
+            if !proven {
+                self.scratch.rows.push(i);
             }
         }
     }
