@@ -823,42 +823,63 @@ impl Vectors {
         self.half_norms.len()
     }
 
-    /// `out[v·CHUNK_ROWS + b] = ½‖v‖² − x_b·v` for every vector v (including the tile's missing
-    /// ones, which get +∞) and every (padded) row b of `chunk`. `‖x_b − v‖² = ‖x_b‖² + 2·out`.
+    /// `out[v·CHUNK_ROWS + b] = ½‖v‖² − x_b·v` for every vector v and every (padded) row b of
+    /// `chunk`. `‖x_b − v‖² = ‖x_b‖² + 2·out`. (The missing vectors of the last tile may be
+    /// left unwritten.)
     #[inline(always)]
     fn half_distance_offsets<S: Simd>(&self, simd: S, chunk: &Chunk, out: &mut [f64]) {
-        let d = self.d;
+        for (tile_index, tile) in self.tiles.chunks_exact(self.d).enumerate() {
+            let v0 = tile_index * COLUMN_TILE;
+            // A last tile of one or two vectors: only those, on more rows at a time (as many
+            // independent sums), instead of four columns of which most are padding. Every
+            // product is summed over the features in the same order in all three.
+            match self.n - v0 {
+                1 => self.tile_offsets::<S, 1, 4>(simd, chunk, tile, v0, out),
+                2 => self.tile_offsets::<S, 2, 4>(simd, chunk, tile, v0, out),
+                _ => self.tile_offsets::<S, COLUMN_TILE, ROW_TILE>(simd, chunk, tile, v0, out),
+            }
+        }
+    }
+
+    /// [`Vectors::half_distance_offsets`] for the first `C` vectors of the tile that starts
+    /// at vector `v0`, `R` registers of rows at a time (`R` divides the registers of a padded
+    /// chunk: 32 rows are 4 registers of 8 lanes).
+    #[inline(always)]
+    fn tile_offsets<S: Simd, const C: usize, const R: usize>(
+        &self,
+        simd: S,
+        chunk: &Chunk,
+        tile: &[[f64; COLUMN_TILE]],
+        v0: usize,
+        out: &mut [f64],
+    ) {
         let per_row = registers_per_row::<S>();
         let x = S::as_simd_f64s(&chunk.x).0;
         let zero = simd.splat_f64s(0.0);
-        for (tile_index, tile) in self.tiles.chunks_exact(d).enumerate() {
-            let v0 = tile_index * COLUMN_TILE;
-            let mut rows: [&mut [S::f64s]; COLUMN_TILE] = {
-                let (head, _) = out.split_at_mut((v0 + COLUMN_TILE) * CHUNK_ROWS);
-                let mut parts = head[v0 * CHUNK_ROWS..].chunks_exact_mut(CHUNK_ROWS);
-                std::array::from_fn(|_| match parts.next() {
-                    Some(part) => S::as_mut_simd_f64s(&mut part[..chunk.padded]).0,
-                    None => &mut [],
-                })
-            };
-            let h: [S::f64s; COLUMN_TILE] =
-                std::array::from_fn(|c| simd.splat_f64s(self.half_norms[v0 + c]));
-            for group in 0..chunk.padded / S::F64_LANES / ROW_TILE {
-                let beta = group * ROW_TILE;
-                let mut acc = [[zero; COLUMN_TILE]; ROW_TILE];
-                for (i, u) in tile.iter().enumerate() {
-                    let t: [S::f64s; ROW_TILE] = std::array::from_fn(|r| x[i * per_row + beta + r]);
-                    for (c, uc) in u.iter().enumerate() {
-                        let uc = simd.splat_f64s(*uc);
-                        for r in 0..ROW_TILE {
-                            acc[r][c] = simd.mul_add_e_f64s(uc, t[r], acc[r][c]);
-                        }
+        let mut rows: [&mut [S::f64s]; C] = {
+            let (head, _) = out.split_at_mut((v0 + C) * CHUNK_ROWS);
+            let mut parts = head[v0 * CHUNK_ROWS..].chunks_exact_mut(CHUNK_ROWS);
+            std::array::from_fn(|_| match parts.next() {
+                Some(part) => S::as_mut_simd_f64s(&mut part[..chunk.padded]).0,
+                None => &mut [],
+            })
+        };
+        let h: [S::f64s; C] = std::array::from_fn(|c| simd.splat_f64s(self.half_norms[v0 + c]));
+        for group in 0..chunk.padded / S::F64_LANES / R {
+            let beta = group * R;
+            let mut acc = [[zero; C]; R];
+            for (i, u) in tile.iter().enumerate() {
+                let t: [S::f64s; R] = std::array::from_fn(|r| x[i * per_row + beta + r]);
+                for (c, uc) in u.iter().take(C).enumerate() {
+                    let uc = simd.splat_f64s(*uc);
+                    for r in 0..R {
+                        acc[r][c] = simd.mul_add_e_f64s(uc, t[r], acc[r][c]);
                     }
                 }
-                for (c, row) in rows.iter_mut().enumerate() {
-                    for r in 0..ROW_TILE {
-                        row[beta + r] = simd.sub_f64s(h[c], acc[r][c]);
-                    }
+            }
+            for (c, row) in rows.iter_mut().enumerate() {
+                for r in 0..R {
+                    row[beta + r] = simd.sub_f64s(h[c], acc[r][c]);
                 }
             }
         }
