@@ -181,7 +181,7 @@ pub fn project(
     transform.quantile = None;
     let mut scores: Vec<f64> = lls.iter().map(|&ll| transform.score(ll)).collect();
     let median_score = calibrate::quantile(&mut scores, 0.5);
-    let q90_score = calibrate::quantile_sorted(&scores, 0.9);
+    let q90_score = calibrate::quantile(&mut scores, 0.9);
     marginal.score = transform;
     marginal.validate()?;
     Ok(Projection {
