@@ -17,8 +17,8 @@
 //! M-step, about N·K·D²/2 multiply-adds each), which run as register-tiled fused multiply-adds.
 //!
 //! The kernels are written once for `pulp`'s portable SIMD types and compiled for the widest
-//! instruction set the CPU has (AVX2 with FMA where present, detected at run time; plain f64
-//! otherwise). Every sum runs in an order fixed by the chunk (sums over rows in
+//! instruction set the CPU has, detected at run time: AVX-512 (x86-64-v4: eight rows per
+//! register), else AVX2 with FMA (four), else plain f64. Every sum runs in an order fixed by the chunk (sums over rows in
 //! [`PARTIAL_SUMS`] interleaved partial sums per register lane, combined in a fixed order), so
 //! the result depends only on the data, the chunking (a function of the number of rows) and the
 //! instruction set — never on the number of threads.

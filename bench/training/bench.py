@@ -213,9 +213,16 @@ def machine():
     except OSError:
         pass
     cores = os.cpu_count() or 1
-    simd = "avx2" if " avx2" in flags else "sse2"
-    # AVX2: two 4-wide multiply and two 4-wide add (or FMA) pipes per core = 16 flops/cycle.
-    per_cycle = 16 if simd == "avx2" else 4
+    words = set(flags.split())
+    # The widest kernels gmmc picks at run time (pulp's x86-64-v4, then v3), and their nominal
+    # peak: two fused multiply-add pipes of that width per core (AVX-512: 2 × 8 lanes × 2
+    # flops = 32 per cycle; AVX2: 16). Some CPUs run 512-bit operations at half that rate.
+    if {"avx512f", "avx512bw", "avx512cd", "avx512dq", "avx512vl"} <= words:
+        simd, per_cycle = "avx512", 32
+    elif {"avx2", "fma"} <= words:
+        simd, per_cycle = "avx2", 16
+    else:
+        simd, per_cycle = "sse2", 4
     peak = cores * (mhz or 0) / 1000.0 * per_cycle
     return {"model": model, "mhz": mhz, "cores": cores, "simd": simd, "peak_gflops": peak,
             "load": os.getloadavg(), "python": platform.python_version()}
