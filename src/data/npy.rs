@@ -12,6 +12,8 @@
 
 use std::io::{self, BufReader, Read};
 
+use rayon::prelude::*;
+
 use super::{DataError, LoadOptions, Table, resolve_selection};
 
 /// The first six bytes of every `.npy` file.
@@ -184,6 +186,16 @@ fn read_values<R: Read>(
     cols: usize,
     axes: &[usize],
 ) -> io::Result<Vec<f64>> {
+    if dtype.is_native_f64() && axes.iter().copied().eq(0..cols) {
+        // The file's bytes are the values: read straight into them. Their pages are first
+        // touched on every thread: a page's first touch costs a fault (about 2 µs per 4 KiB
+        // on this project's machines), and the faults of one thread were most of the time a
+        // read took (1M×8 rows: `gmmc train` 88 -> 71 ms).
+        let mut values = vec![0.0f64; rows * cols];
+        values.par_chunks_mut(1 << 16).for_each(|c| c.fill(0.0));
+        reader.read_exact(bytemuck::cast_slice_mut(&mut values))?;
+        return Ok(values);
+    }
     let item = dtype.size();
     let row_bytes = cols * item;
     let rows_per_chunk = (CHUNK_BYTES / row_bytes).max(1);
@@ -216,6 +228,13 @@ impl Dtype {
         match self {
             Dtype::F64 { .. } => 8,
             Dtype::F32 { .. } => 4,
+        }
+    }
+
+    /// Whether an element is an `f64` in this machine's byte order.
+    fn is_native_f64(self) -> bool {
+        self == Dtype::F64 {
+            little_endian: cfg!(target_endian = "little"),
         }
     }
 
