@@ -18,10 +18,10 @@
 //!
 //! The kernels are written once for `pulp`'s portable SIMD types and compiled for the widest
 //! instruction set the CPU has, detected at run time: AVX-512 (x86-64-v4: eight rows per
-//! register), else AVX2 with FMA (four), else plain f64. Every sum runs in an order fixed by the chunk (sums over rows in
-//! [`PARTIAL_SUMS`] interleaved partial sums per register lane, combined in a fixed order), so
-//! the result depends only on the data, the chunking (a function of the number of rows) and the
-//! instruction set — never on the number of threads.
+//! register), else AVX2 with FMA (four), else plain f64. Every sum runs in an order fixed by
+//! the chunk (sums over rows in [`PARTIAL_SUMS`] interleaved partial sums per register lane,
+//! combined in a fixed order), so the result depends only on the data, the chunking (a function
+//! of the number of rows) and the instruction set — never on the number of threads.
 
 use gmmc_model::{CovarianceType, packed};
 use pulp::{Simd, WithSimd};
@@ -52,10 +52,12 @@ const ROW_TILE: usize = 2;
 /// this many columns), and columns of a scatter tile in the M-step.
 const COLUMN_TILE: usize = 4;
 
-/// Rows (features i) of a scatter tile in the M-step, with 16 vector registers (AVX2) and with
-/// 32 (AVX-512, where 4 × [`COLUMN_TILE`] accumulators fit: an EM iteration 7–11 % faster than
-/// with 2; with 16 registers 4 spills: 13–19 % slower on 1M×8 and 100k×32).
+/// Rows (features i) of a scatter tile in the M-step with 16 vector registers (AVX2, and plain
+/// f64): 4 rows' accumulators spill there, 13–19 % slower on 1M×8 and 100k×32.
 const SCATTER_ROWS: usize = 2;
+
+/// Rows of a scatter tile with 32 vector registers (AVX-512), where 4 × [`COLUMN_TILE`]
+/// accumulators fit: an EM iteration 7–11 % faster than with 2.
 const SCATTER_ROWS_WIDE: usize = 4;
 
 /// Independent partial sums of a sum over the rows of a chunk (enough to hide the latency of

@@ -265,13 +265,9 @@ fn plus_plus_from(
             .map(|_| rng.random::<f64>() * state.potential)
             .collect();
         let candidates = draw(x, mean, &state, &targets);
-        let per_block = candidate_potentials(
-            x,
-            mean,
-            &mut state.closest,
-            state.last.as_deref(),
-            &centred_rows(x, &candidates, mean),
-        );
+        let centred = centred_rows(x, &candidates, mean);
+        let per_block =
+            candidate_potentials(x, mean, &mut state.closest, state.last.as_deref(), &centred);
         let mut pots = vec![0.0; trials];
         for part in &per_block {
             for (t, p) in pots.iter_mut().zip(part) {
@@ -287,7 +283,8 @@ fn plus_plus_from(
         }
         state.potential = pots[best];
         state.block_sums = per_block.iter().map(|p| p[best]).collect();
-        state.last = Some(centred_rows(x, &candidates[best..=best], mean));
+        let d = x.n_features();
+        state.last = Some(centred[best * d..(best + 1) * d].to_vec());
         indices.push(candidates[best]);
     }
     (indices, state.closest)
